@@ -1,0 +1,141 @@
+// swift-tools-version:6.1
+// CreditEngine: credit scoring and risk engine.
+//
+// Layout (see README.md): pure computation targets at the core, adapters
+// (CSV, batch pipeline) around them, and the thin `credit` executable on top.
+// Arrows point inward only; `Tests/CreditCoreTests/ImportRulesTests.swift`
+// enforces the allowed imports of every target.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "CreditEngine",
+    products: [
+        .library(name: "CreditEngine", targets: ["CreditEngine"]),
+        .library(name: "CreditBatch", targets: ["CreditBatch"]),
+        .executable(name: "credit", targets: ["credit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // MARK: - System libraries
+
+        .systemLibrary(
+            name: "CLAPACK",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+
+        // MARK: - Pure core
+
+        .target(
+            name: "CreditLinearAlgebra",
+            dependencies: ["CLAPACK"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CreditCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CreditStats",
+            dependencies: ["CreditCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CreditModels",
+            dependencies: [
+                "CreditCore", "CreditStats", "CreditLinearAlgebra",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CreditAudit",
+            dependencies: ["CreditCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CreditEngine",
+            dependencies: ["CreditCore", "CreditStats", "CreditModels", "CreditAudit"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Adapters
+
+        .target(
+            name: "CreditCSV",
+            dependencies: ["CreditCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CreditBatch",
+            dependencies: ["CreditEngine", "CreditCSV", "CreditAudit"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Executable
+
+        .executableTarget(
+            name: "credit",
+            dependencies: [
+                "CreditBatch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+
+        .target(
+            name: "CreditTestSupport",
+            dependencies: ["CreditCore"],
+            path: "Tests/CreditTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditLinearAlgebraTests",
+            dependencies: ["CreditLinearAlgebra", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditCoreTests",
+            dependencies: ["CreditCore", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditStatsTests",
+            dependencies: ["CreditStats", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditModelsTests",
+            dependencies: ["CreditModels", "CreditTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditEngineTests",
+            dependencies: ["CreditEngine", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditCSVTests",
+            dependencies: ["CreditCSV", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditCLITests",
+            dependencies: ["credit", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

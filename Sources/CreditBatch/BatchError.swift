@@ -1,0 +1,25 @@
+public import CreditCSV
+public import CreditCore
+
+/// A problem that stops a batch job, with the location to fix.
+public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Reading or writing CSV failed, or the header is unusable.
+    case csv(CSVError)
+    /// A record that a fit cannot do without (fitting needs every row) is invalid.
+    case record(RecordError)
+    /// The target column holds a value that is neither the event label nor the one non-event label.
+    case invalidTarget(InputLocation, detail: String)
+    /// More rows were rejected than `--max-rejects` allows; the run stopped.
+    case tooManyRejects(limit: Int, summary: ScoringSummary)
+
+    public var description: String {
+        switch self {
+        case .csv(let error): return error.description
+        case .record(let error): return error.description
+        case .invalidTarget(let location, let detail): return "\(location): \(detail)"
+        case .tooManyRejects(let limit, let summary):
+            return "stopped: \(summary.rowsRejected) rows rejected, more than the limit of \(limit) "
+                + "(read \(summary.rowsRead), scored \(summary.rowsScored)); see the rejects file"
+        }
+    }
+}

@@ -1,0 +1,149 @@
+public import CreditCSV
+public import CreditEngine
+import CreditAudit
+
+/// How to read a training file: which column is the outcome, which columns to use and how.
+public struct TrainingFileOptions: Sendable {
+    /// The CSV file (`-` for standard input).
+    public var path: String
+    /// The outcome column.
+    public var target: String
+    /// The outcome value that marks an event (a default). Default `1`.
+    public var eventLabel = "1"
+    /// Columns to leave out of the model (identifiers, dates).
+    public var excluded: Set<String> = []
+    /// Columns to treat as categorical whatever their values look like.
+    public var categorical: Set<String> = []
+    /// An optional column of non-negative frequency weights.
+    public var weight: String?
+    /// CSV options.
+    public var csv = CSVReadOptions()
+
+    /// Options for `path` with outcome column `target`.
+    public init(path: String, target: String) {
+        self.path = path
+        self.target = target
+    }
+}
+
+/// A training file loaded into memory for fitting, with its provenance.
+public struct TrainingTable: Sendable {
+    /// The columns, outcomes and weights.
+    public let data: TrainingData
+    /// The file name.
+    public let sourceName: String
+    /// SHA-256 of the file's bytes.
+    public let dataSHA256: String
+    /// The outcome column and event label.
+    public let target: ModelFile.Target
+    /// Number of events.
+    public var eventCount: Int { data.events.reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    /// Reads and checks the whole training file.
+    ///
+    /// A column is numeric when its first value parses as a number, unless listed in
+    /// `categorical`; a later value that does not parse is then an error naming its line, so no
+    /// column silently changes type. Every row must be complete: fitting needs every value.
+    /// - Throws: ``BatchError`` naming the file, line and column of the first problem.
+    public static func load(_ options: TrainingFileOptions) throws(BatchError) -> TrainingTable {
+        do {
+            return try load(options, source: DigestingByteSource(FileByteSource(path: options.path)))
+        } catch let error as BatchError {
+            throw error
+        } catch let error as CSVError {
+            throw .csv(error)
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    private enum ColumnValues {
+        case numeric([Double])
+        case categorical([String])
+    }
+
+    private static func load(_ options: TrainingFileOptions, source: DigestingByteSource) throws -> TrainingTable {
+        let reader = CSVReader(source: source, options: options.csv)
+        let header = try HeaderIndex(reading: reader)
+        let targetPosition = try header.require(options.target)
+        let weightPosition = try options.weight.map { name throws(CSVError) in try header.require(name) }
+        for name in options.excluded.union(options.categorical) { _ = try header.require(name) }
+        let featurePositions = header.names.indices.filter { position in
+            position != targetPosition && position != weightPosition && !options.excluded.contains(header.names[position])
+        }
+        var columns: [ColumnValues] = []
+        var events: [Bool] = []
+        var weights: [Double] = []
+        var nonEventLabel: String?
+
+        while try reader.readRecord() {
+            func location(_ position: Int?) -> InputLocation {
+                InputLocation(source: reader.sourceName, line: reader.line, field: position.map { header.names[$0] })
+            }
+            if let problem = reader.quotingProblem { throw BatchError.record(RecordError(.malformedQuoting(problem), at: location(nil))) }
+            guard reader.fieldCount == header.names.count else {
+                throw BatchError.record(RecordError(.raggedRow(expected: header.names.count, found: reader.fieldCount), at: location(nil)))
+            }
+            let label = reader.string(at: targetPosition)
+            if label == options.eventLabel {
+                events.append(true)
+            } else if label.isEmpty {
+                throw BatchError.record(RecordError(.missingValue, at: location(targetPosition)))
+            } else if nonEventLabel == nil || nonEventLabel == label {
+                nonEventLabel = label
+                events.append(false)
+            } else {
+                throw BatchError.invalidTarget(
+                    location(targetPosition),
+                    detail: "the outcome has a third value; expected the event label '\(options.eventLabel)' or '\(nonEventLabel!)'")
+            }
+            if let weightPosition {
+                weights.append(try number(reader, weightPosition, location))
+            }
+            if columns.isEmpty {
+                columns = featurePositions.map { position in
+                    if options.categorical.contains(header.names[position]) { return .categorical([]) }
+                    if case .value = reader.number(at: position) { return .numeric([]) }
+                    return .categorical([])
+                }
+            }
+            for (slot, position) in featurePositions.enumerated() {
+                switch columns[slot] {
+                case .numeric(var values):
+                    columns[slot] = .numeric([])
+                    values.append(try number(reader, position, location))
+                    columns[slot] = .numeric(values)
+                case .categorical(var labels):
+                    guard !reader.isEmpty(at: position) else {
+                        throw BatchError.record(RecordError(.missingValue, at: location(position)))
+                    }
+                    columns[slot] = .categorical([])
+                    labels.append(reader.string(at: position))
+                    columns[slot] = .categorical(labels)
+                }
+            }
+        }
+        let features = zip(featurePositions, columns).map { position, values in
+            switch values {
+            case .numeric(let numbers): return TrainingData.Feature(name: header.names[position], values: .numeric(numbers))
+            case .categorical(let labels): return TrainingData.Feature(name: header.names[position], values: .categorical(labels))
+            }
+        }
+        return TrainingTable(
+            data: TrainingData(features: features, events: events, weights: weightPosition == nil ? nil : weights),
+            sourceName: reader.sourceName,
+            dataSHA256: source.digest.finalizeHex(),
+            target: ModelFile.Target(column: options.target, event: options.eventLabel)
+        )
+    }
+
+    /// A required finite number, or a record error naming the field.
+    private static func number(_ reader: CSVReader, _ position: Int, _ location: (Int?) -> InputLocation) throws(BatchError) -> Double {
+        switch reader.number(at: position) {
+        case .value(let value): return value
+        case .empty: throw .record(RecordError(.missingValue, at: location(position)))
+        case .notFinite: throw .record(RecordError(.notFinite, at: location(position)))
+        case .notANumber: throw .record(RecordError(.notANumber, at: location(position)))
+        }
+    }
+}

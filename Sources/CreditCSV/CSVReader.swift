@@ -1,0 +1,125 @@
+import CreditCore
+
+/// Options of ``CSVReader``, with defaults.
+public struct CSVReadOptions: Sendable, Equatable {
+    /// The field delimiter, one ASCII byte. Default `,`.
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// The longest field accepted, in bytes; longer ones stop the read (an unclosed quote would
+    /// otherwise swallow the rest of the file). Default 16 MiB.
+    public var maxFieldBytes = 16 << 20
+    /// Bytes read from the source at a time. Default 1 MiB.
+    public var chunkSize = 1 << 20
+
+    /// Default options.
+    public init() {}
+}
+
+/// Reads RFC 4180 CSV as a stream of records, in chunks, with memory independent of file size.
+///
+/// Accepts quoted fields with escaped quotes (`""`) and embedded line breaks, LF, CRLF and CR line
+/// endings, and a UTF-8 byte-order mark. Lines with nothing on them are skipped. Each record
+/// knows the physical line it starts on. Broken quoting does not stop the read: the record is
+/// returned with ``quotingProblem`` set so the caller can reject it.
+///
+/// ```swift
+/// let reader = try CSVReader(source: FileByteSource(path: "applications.csv"))
+/// while try reader.readRecord() {
+///     print(reader.line, reader.fieldCount, reader.string(at: 0))
+/// }
+/// ```
+public final class CSVReader {
+    /// The source's name, for messages.
+    public let sourceName: String
+    private var source: any ByteSource
+    private var scanner: CSVScanner
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var position = 0
+    private var filled = 0
+    private var atEnd = false
+    private var atStart = true
+
+    /// A reader over `source`.
+    public init(source: any ByteSource, options: CSVReadOptions = CSVReadOptions()) {
+        precondition(options.chunkSize > 0 && options.maxFieldBytes > 0, "chunk and field sizes must be positive")
+        self.sourceName = source.name
+        self.source = source
+        self.scanner = CSVScanner(delimiter: options.delimiter, maxFieldBytes: options.maxFieldBytes)
+        self.buffer = .allocate(byteCount: max(options.chunkSize, 3), alignment: 8)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// Physical line (1-based) where the current record starts.
+    public var line: Int { scanner.recordLine }
+    /// Number of fields in the current record.
+    public var fieldCount: Int { scanner.fieldCount }
+    /// Why the current record's quoting is broken, or `nil` when it is fine.
+    public var quotingProblem: String? { scanner.quotingProblem }
+
+    /// Advances to the next record. Returns `false` at the end of the input.
+    /// - Throws: ``CSVError/readFailed(source:reason:)`` or ``CSVError/fieldTooLarge(_:limit:)``.
+    public func readRecord() throws(CSVError) -> Bool {
+        scanner.beginRecord()
+        while true {
+            if position == filled {
+                if atEnd { return scanner.finish() }
+                try refill()
+                continue
+            }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[position..<filled])
+            let step: CSVScanner.Step
+            do {
+                step = try scanner.scan(chunk)
+            } catch {
+                throw .fieldTooLarge(InputLocation(source: sourceName, line: error.line), limit: scanner.maxFieldBytes)
+            }
+            switch step {
+            case .record(let consumed):
+                position += consumed
+                return true
+            case .needMoreInput:
+                position = filled
+            }
+        }
+    }
+
+    /// Reads the next chunk, skipping a UTF-8 byte-order mark at the very start.
+    private func refill() throws(CSVError) {
+        position = 0
+        filled = 0
+        repeat {
+            let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if count == 0 {
+                atEnd = true
+                break
+            }
+            filled += count
+        } while atStart && filled < 3
+        if atStart {
+            atStart = false
+            if filled >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+        }
+    }
+
+    /// Field `index` of the current record as text (invalid UTF-8 is replaced, never trapped on).
+    public func string(at index: Int) -> String {
+        scanner.withField(index) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `true` when field `index` of the current record is empty.
+    public func isEmpty(at index: Int) -> Bool {
+        scanner.withField(index) { $0.isEmpty }
+    }
+
+    /// Field `index` of the current record parsed as a number (see ``NumberParser``).
+    public func number(at index: Int) -> NumberParser.Result {
+        scanner.withField(index) { NumberParser.parse($0) }
+    }
+
+    /// Calls `body` with the raw bytes of field `index`; they are valid only inside `body`.
+    public func withFieldBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try scanner.withField(index, body)
+    }
+}

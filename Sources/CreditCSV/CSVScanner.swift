@@ -1,0 +1,180 @@
+/// The byte-level RFC 4180 state machine behind ``CSVReader``: the only code in CreditCSV that
+/// touches raw buffers.
+///
+/// Hand-written rather than taken from a package: the CSV packages available here (SwiftCSV,
+/// CSV.swift) build a `String` per field and read whole files or decode UTF-8 scalar by scalar,
+/// which is an order of magnitude slower than scoring and cannot report physical line numbers
+/// for rejects. This scanner reads fixed-size chunks, keeps its state across chunk boundaries
+/// (so the records do not depend on how the bytes are split, which the tests check), and writes
+/// each record's unescaped field bytes into one reusable buffer: no allocation per record.
+struct CSVScanner {
+    /// Where the scanner is inside the current record.
+    private enum State {
+        case fieldStart
+        case unquoted
+        case quoted
+        /// A quote inside a quoted field: either an escaped quote or the closing quote.
+        case quoteInQuoted
+    }
+
+    let delimiter: UInt8
+    let maxFieldBytes: Int
+
+    /// Unescaped bytes of the current record's fields, back to back.
+    private(set) var fieldBytes: [UInt8] = []
+    /// End offset in `fieldBytes` of each completed field of the current record.
+    private(set) var fieldEnds: [Int] = []
+    /// Physical line (1-based) where the current record starts.
+    private(set) var recordLine = 1
+    /// Set when the current record's quoting is broken.
+    private(set) var quotingProblem: String?
+
+    private var state = State.fieldStart
+    private var line = 1
+    private var fieldStart = 0
+    /// A CR ended the previous record; a following LF belongs to it.
+    private var pendingCarriageReturn = false
+    private var recordHasContent = false
+
+    init(delimiter: UInt8, maxFieldBytes: Int) {
+        self.delimiter = delimiter
+        self.maxFieldBytes = maxFieldBytes
+        fieldBytes.reserveCapacity(4096)
+        fieldEnds.reserveCapacity(64)
+    }
+
+    /// The outcome of feeding bytes.
+    enum Step {
+        /// A record is complete; `consumed` bytes of the input were used.
+        case record(consumed: Int)
+        /// All input bytes were consumed without completing a record.
+        case needMoreInput
+    }
+
+    /// Clears the previous record before scanning the next one.
+    mutating func beginRecord() {
+        fieldBytes.removeAll(keepingCapacity: true)
+        fieldEnds.removeAll(keepingCapacity: true)
+        fieldStart = 0
+        quotingProblem = nil
+        recordHasContent = false
+        recordLine = line
+    }
+
+    /// Scans `input` until a record completes or the input is exhausted.
+    /// - Throws: `FieldTooLarge` when a field exceeds `maxFieldBytes`.
+    mutating func scan(_ input: UnsafeRawBufferPointer) throws(FieldTooLarge) -> Step {
+        let quote = UInt8(ascii: "\"")
+        let lineFeed = UInt8(ascii: "\n")
+        let carriageReturn = UInt8(ascii: "\r")
+        var index = 0
+        let count = input.count
+        while index < count {
+            let byte = input[index]
+            index += 1
+            if pendingCarriageReturn {
+                pendingCarriageReturn = false
+                if byte == lineFeed { continue }
+            }
+            switch state {
+            case .fieldStart, .unquoted:
+                if state == .fieldStart, byte == quote {
+                    state = .quoted
+                    recordHasContent = true
+                } else if byte == delimiter {
+                    endField()
+                    recordHasContent = true
+                } else if byte == lineFeed || byte == carriageReturn {
+                    line += 1
+                    pendingCarriageReturn = byte == carriageReturn
+                    if endRecordIfNotBlank() { return .record(consumed: index) }
+                } else {
+                    try append(byte)
+                    state = .unquoted
+                    recordHasContent = true
+                }
+            case .quoted:
+                if byte == quote {
+                    state = .quoteInQuoted
+                } else {
+                    if byte == lineFeed { line += 1 }
+                    try append(byte)
+                }
+            case .quoteInQuoted:
+                if byte == quote {
+                    try append(quote)
+                    state = .quoted
+                } else if byte == delimiter {
+                    endField()
+                } else if byte == lineFeed || byte == carriageReturn {
+                    line += 1
+                    pendingCarriageReturn = byte == carriageReturn
+                    endField()
+                    state = .fieldStart
+                    return .record(consumed: index)
+                } else {
+                    if quotingProblem == nil { quotingProblem = "text after the closing quote of field \(fieldEnds.count + 1)" }
+                    try append(byte)
+                    state = .unquoted
+                }
+            }
+        }
+        return .needMoreInput
+    }
+
+    /// Ends the input: completes a last record without a final newline, if there is one.
+    /// Returns `false` when there was no pending record.
+    mutating func finish() -> Bool {
+        switch state {
+        case .quoted:
+            quotingProblem = "the quote opened in field \(fieldEnds.count + 1) is never closed"
+            endField()
+        case .quoteInQuoted, .unquoted:
+            endField()
+        case .fieldStart:
+            guard recordHasContent else { return false }
+            endField()
+        }
+        state = .fieldStart
+        return true
+    }
+
+    /// Number of fields in the current record.
+    var fieldCount: Int { fieldEnds.count }
+
+    /// Calls `body` with the bytes of field `index` of the current record.
+    func withField<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let start = index == 0 ? 0 : fieldEnds[index - 1]
+        let end = fieldEnds[index]
+        return try fieldBytes.withUnsafeBytes { bytes in
+            try body(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        }
+    }
+
+    // MARK: - Private
+
+    private mutating func append(_ byte: UInt8) throws(FieldTooLarge) {
+        guard fieldBytes.count - fieldStart < maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+        fieldBytes.append(byte)
+    }
+
+    private mutating func endField() {
+        fieldEnds.append(fieldBytes.count)
+        fieldStart = fieldBytes.count
+        state = .fieldStart
+    }
+
+    /// Ends the record at a line break; a line with nothing on it is skipped, not a record.
+    private mutating func endRecordIfNotBlank() -> Bool {
+        if !recordHasContent {
+            recordLine = line
+            return false
+        }
+        endField()
+        return true
+    }
+
+    struct FieldTooLarge: Error {
+        var line: Int
+    }
+}

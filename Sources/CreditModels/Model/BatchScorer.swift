@@ -1,0 +1,69 @@
+public import CreditCore
+import CreditLinearAlgebra
+
+/// Scores records in batches with one BLAS matrix-vector product (`dgemv`) per batch.
+///
+/// Each appended record is encoded into one column of a design buffer (intercept, numeric values,
+/// one-hot levels); ``linearPredictors()`` multiplies the filled part by the coefficients. Results
+/// agree with ``LogisticModel/linearPredictor(_:)`` to rounding (about 1e-15 relative), not bit
+/// for bit: BLAS may sum in another order. Use the single-record path where bit-identity matters.
+public struct BatchScorer: Sendable {
+    /// The model being scored.
+    public let model: LogisticModel
+    /// Records one batch can hold.
+    public let capacity: Int
+    /// Records appended since the last ``linearPredictors()``.
+    public private(set) var count = 0
+
+    private let coefficients: [Double]
+    private let firstColumn: [Int]
+    private var design: Matrix
+
+    /// A scorer for `model` holding up to `capacity` records per batch.
+    public init(model: LogisticModel, capacity: Int = 4096) {
+        precondition(capacity > 0, "capacity must be positive")
+        var coefficients = [model.intercept]
+        var firstColumn: [Int] = []
+        for feature in model.features {
+            firstColumn.append(coefficients.count)
+            switch feature.encoding {
+            case .numeric(let coefficient, _): coefficients.append(coefficient)
+            case .categorical(_, let levels, _, _): coefficients.append(contentsOf: levels.map(\.coefficient))
+            }
+        }
+        self.model = model
+        self.capacity = capacity
+        self.coefficients = coefficients
+        self.firstColumn = firstColumn
+        self.design = Matrix(rows: coefficients.count, columns: capacity)
+    }
+
+    /// `true` when the batch is full and must be scored before appending more.
+    public var isFull: Bool { count == capacity }
+
+    /// Encodes one record (values in model feature order) into the batch.
+    ///
+    /// - Throws: ``ScoringFailure`` when a value cannot be scored; the batch is unchanged.
+    public mutating func append(_ values: [FeatureValue]) throws(ScoringFailure) {
+        precondition(!isFull, "batch is full: call linearPredictors() first")
+        precondition(values.count == model.features.count, "one value per model feature is required")
+        let column = count
+        for row in 0..<design.rows { design[row, column] = 0 }
+        design[0, column] = 1
+        for index in model.features.indices {
+            switch try model.resolve(feature: index, values[index]) {
+            case .number(let number): design[firstColumn[index], column] = number
+            case .level(let position): design[firstColumn[index] + position, column] = 1
+            }
+        }
+        count += 1
+    }
+
+    /// The linear predictors of the appended records, in append order; empties the batch.
+    public mutating func linearPredictors() -> [Double] {
+        var eta = Array(repeating: 0.0, count: count)
+        BLAS.gemv(design, leadingColumns: count, transposed: true, x: coefficients, y: &eta)
+        count = 0
+        return eta
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `credit`: fit, score and validate credit-risk models.
+@main
+struct CreditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credit",
+        abstract: "Credit scoring and risk engine: fit, score and validate models.",
+        subcommands: [FitCommand.self, ScoreCommand.self, ModelCommand.self, GenerateCommand.self]
+    )
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import CreditBatch
+import CreditCSV
+import CreditEngine
+import Foundation
+
+/// Exit codes (sysexits.h): 64 usage, 65 bad data, 66 input missing, 70 internal, 74 I/O.
+enum ExitStatus {
+    static let dataError = ExitCode(65)
+    static let noInput = ExitCode(66)
+    static let internalError = ExitCode(70)
+    static let ioError = ExitCode(74)
+}
+
+/// Prints `message` to standard error as `credit: message`.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("credit: \(message)\n".utf8))
+}
+
+/// Prints `error` and returns the exit code it maps to.
+func exitCode(for error: any Error) -> ExitCode {
+    printError("\(error)")
+    switch error {
+    case let error as BatchError:
+        if case .csv(let csv) = error { return exitCode(csv) }
+        return ExitStatus.dataError
+    case let error as CSVError:
+        return exitCode(error)
+    case is ModelLoadError, is FitError, is MetricError, is RecordError, is ConfigurationError:
+        return ExitStatus.dataError
+    default:
+        return ExitStatus.internalError
+    }
+}
+
+private func exitCode(_ error: CSVError) -> ExitCode {
+    switch error {
+    case .cannotOpen: return ExitStatus.noInput
+    case .readFailed, .writeFailed: return ExitStatus.ioError
+    default: return ExitStatus.dataError
+    }
+}
+
+/// Runs `body`, turning thrown errors into a printed message and an exit code.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw exitCode(for: error)
+    }
+}
+
+/// A comma-separated list flag (`--keep id,branch`).
+struct ColumnList: ExpressibleByArgument {
+    var names: [String]
+
+    init?(argument: String) {
+        names = argument.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+        if names.isEmpty { return nil }
+    }
+}
