@@ -133,6 +133,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CreditBatchTests",
+            dependencies: ["CreditBatch", "CreditTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CreditCLITests",
             dependencies: ["credit", "CreditTestSupport"],
             swiftSettings: swiftSettings

@@ -5,7 +5,8 @@ the Swift tests regenerate exactly the same rows in memory):
 
     python3 benchmarks/peers/make_fixtures.py --credit .build/debug/credit
 
-Writes Tests/CreditModelsTests/Fixtures/statsmodels-*.json. Each fixture records the tool
+Writes Tests/CreditBatchTests/Fixtures/statsmodels-german-credit.json and
+Tests/CreditModelsTests/Fixtures/statsmodels-synthetic-1m.json. Each fixture records the tool
 versions, this command, the dataset and the tolerances the tests apply.
 """
 import argparse
@@ -22,7 +23,6 @@ import statsmodels.api as sm
 sys.path.insert(0, os.path.dirname(__file__))
 from common import load_design, provenance  # noqa: E402
 
-FIXTURES = "Tests/CreditModelsTests/Fixtures"
 COMMAND = "python3 benchmarks/peers/make_fixtures.py --credit .build/debug/credit"
 TOLERANCE = {
     "coefficients": {"relative": 1e-6, "absolute": 1e-9},
@@ -33,7 +33,7 @@ TOLERANCE = {
 }
 
 
-def fit(terms, X, y, name, dataset, extra=None):
+def fit(terms, X, y, name, dataset, directory, extra=None):
     result = sm.Logit(y, X).fit(method="newton", tol=1e-12, maxiter=100, disp=False)
     assert result.mle_retvals["converged"], name
     fixture = {
@@ -49,7 +49,7 @@ def fit(terms, X, y, name, dataset, extra=None):
         "events": int(y.sum()),
     }
     fixture.update(extra or {})
-    with open(os.path.join(FIXTURES, f"statsmodels-{name}.json"), "w") as handle:
+    with open(os.path.join(directory, f"statsmodels-{name}.json"), "w") as handle:
         json.dump(fixture, handle, indent=1)
     print(f"{name}: {len(terms)} terms, llf {result.llf:.6f}, iterations {result.mle_retvals['iterations']}")
 
@@ -62,7 +62,10 @@ def main():
     args = parser.parse_args()
 
     terms, X, y = load_design("datasets/german_credit.csv", "creditability", "bad")
-    fit(terms, X, y, "german-credit", "datasets/german_credit.csv (UCI Statlog German Credit, 1000 rows)")
+    fit(
+        terms, X, y, "german-credit", "datasets/german_credit.csv (UCI Statlog German Credit, 1000 rows)",
+        "Tests/CreditBatchTests/Fixtures",
+    )
 
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "synthetic.csv")
@@ -74,6 +77,7 @@ def main():
         fit(
             terms, X, y, "synthetic-1m",
             f"credit generate --rows {args.rows} --features 25 --seed {args.seed}",
+            "Tests/CreditModelsTests/Fixtures",
             {"generator": {"rows": args.rows, "features": 25, "seed": args.seed}},
         )
 

@@ -53,6 +53,13 @@ struct Design {
             guard weights.count == n else { throw .lengthMismatch(column: "(weights)", expected: n, found: weights.count) }
             if let index = weights.firstIndex(where: { !$0.isFinite || $0 < 0 }) { throw .invalidWeight(index: index) }
         }
+        var eventWeight = 0.0
+        var nonEventWeight = 0.0
+        for i in 0..<n {
+            let weight = data.weights?[i] ?? 1
+            if data.events[i] { eventWeight += weight } else { nonEventWeight += weight }
+        }
+        guard eventWeight > 0, nonEventWeight > 0 else { throw .singleClass(allEvents: eventWeight > 0) }
         let (bytes, overflow) = n.multipliedReportingOverflow(by: terms.count * MemoryLayout<Double>.size)
         guard !overflow, bytes <= maxBytes else { throw .designTooLarge(bytes: overflow ? .max : bytes, limit: maxBytes) }
 

@@ -41,4 +41,13 @@ public struct FitReport: Sendable, Equatable, Codable {
     public var gradientMaxNorm: Double
     /// Reciprocal condition number of the final Hessian (1-norm estimate), 0 when it was singular.
     public var reciprocalCondition: Double
+
+    /// Creates a report.
+    public init(status: Status, iterations: Int, logLikelihood: Double, gradientMaxNorm: Double, reciprocalCondition: Double) {
+        self.status = status
+        self.iterations = iterations
+        self.logLikelihood = logLikelihood
+        self.gradientMaxNorm = gradientMaxNorm
+        self.reciprocalCondition = reciprocalCondition
+    }
 }

@@ -1,0 +1,162 @@
+import CreditTestSupport
+import Foundation
+import Testing
+
+/// The result of one `credit` run.
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the `credit` executable built next to this test bundle.
+func credit(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let output = Pipe()
+    let error = Pipe()
+    let input = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+}
+
+let germanCredit = RepositoryPaths.path("datasets/german_credit.csv")
+
+@Suite("credit command line, end to end")
+struct CLITests {
+    @Test("fit, validate and score German credit")
+    func fitValidateScore() throws {
+        let directory = try TemporaryDirectory()
+        let model = directory.path("model.json")
+        let fit = try credit([
+            "fit", "--data", germanCredit, "--target", "creditability", "--event", "bad",
+            "--model-id", "pd-test", "--model-version", "0.1.0", "--out", model,
+        ])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(fit.stdout.hasPrefix("model pd-test@0.1.0: 1000 rows, 300 events,"))
+        #expect(fit.stdout.contains("status converged"))
+        #expect(fit.stdout.contains("purpose=car (new)"))
+
+        let validate = try credit(["model", "validate", model])
+        #expect(validate.status == 0)
+        #expect(validate.stdout.hasPrefix("ok pd-test@0.1.0 "))
+
+        let scored = directory.path("scores.csv")
+        let score = try credit(["score", "--model", model, "--data", germanCredit, "--out", scored])
+        #expect(score.status == 0)
+        #expect(score.stderr == "credit: german_credit.csv: read 1000, scored 1000, rejected 0\n")
+        let lines = try directory.read("scores.csv").split(separator: "\n")
+        #expect(lines.count == 1001)
+        #expect(lines[0] == "line,probability_of_default,score")
+        #expect(try directory.read("scores.csv.rejects.csv") == "source,line,field,reason,message\n")
+    }
+
+    @Test("scores through a pipe: standard input to standard output")
+    func pipes() throws {
+        let model = RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json")
+        let csv = try String(contentsOfFile: germanCredit, encoding: .utf8)
+        let directory = try TemporaryDirectory()
+        let run = try credit(["score", "--model", model, "--data", "-", "--out", "-", "--rejects", directory.path("r.csv")], stdin: csv)
+        #expect(run.status == 0)
+        #expect(run.stdout.split(separator: "\n").count == 1001)
+        #expect(run.stderr == "credit: stdin: read 1000, scored 1000, rejected 0\n")
+    }
+
+    @Test("bad rows are rejected and counted; the reject limit exits 65")
+    func rejects() throws {
+        let directory = try TemporaryDirectory()
+        let model = RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json")
+        var text = try String(contentsOfFile: germanCredit, encoding: .utf8)
+        let firstRow = try #require(text.range(of: "\n... < 0 DM,6,"))
+        text.replaceSubrange(firstRow, with: "\n... < 0 DM,six,")
+        let input = try directory.write("bad.csv", text + "no checking account,12\n")
+        let run = try credit(["score", "--model", model, "--data", input, "--out", directory.path("o.csv")])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("read 1001, scored 999, rejected 2"))
+        let rejects = try directory.read("o.csv.rejects.csv")
+        #expect(rejects.contains("bad.csv,2,duration_in_month,not_a_number,"))
+        #expect(rejects.contains("bad.csv,1002,,ragged_row,\"row has 2 fields, the header has 21\""))
+
+        let limited = try credit(["score", "--model", model, "--data", input, "--out", directory.path("o2.csv"), "--max-rejects", "0"])
+        #expect(limited.status == 65)
+        #expect(limited.stderr.hasPrefix("credit: stopped: 1 rows rejected, more than the limit of 0"))
+    }
+
+    @Test("unusable inputs exit with their code and a message naming the file and field")
+    func unusableInputs() throws {
+        let directory = try TemporaryDirectory()
+        let model = RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json")
+        let missing = try credit(["score", "--model", model, "--data", directory.path("nope.csv"), "--out", directory.path("o.csv")])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.hasSuffix("nope.csv': No such file or directory\n"))
+
+        let noColumn = try directory.write("cols.csv", "id,age_in_years\n1,30\n")
+        let column = try credit(["score", "--model", model, "--data", noColumn, "--out", directory.path("o.csv")])
+        #expect(column.status == 65)
+        #expect(column.stderr == "credit: cols.csv:1, field 'status_of_existing_checking_account': required column is not in the header\n")
+
+        let badModel = try directory.write("model.json", "{\"schemaVersion\": 9}")
+        let unknownVersion = try credit(["score", "--model", badModel, "--data", germanCredit, "--out", directory.path("o.csv")])
+        #expect(unknownVersion.status == 65)
+        #expect(unknownVersion.stderr == "credit: model.json: schemaVersion: unsupported schema version 9; this engine reads version 1\n")
+
+        let usage = try credit(["score", "--model", model])
+        #expect(usage.status == 64)
+    }
+
+    @Test("a training file with a bad value names its line and column")
+    func badTrainingValue() throws {
+        let directory = try TemporaryDirectory()
+        let input = try directory.write("train.csv", "x,y\n1,0\n2,1\nInf,0\n")
+        let run = try credit(["fit", "--data", input, "--target", "y", "--model-id", "m", "--model-version", "1.0.0", "--out", directory.path("m.json")])
+        #expect(run.status == 65)
+        #expect(run.stderr == "credit: train.csv:4, field 'x': value is NaN or infinite\n")
+    }
+
+    @Test("a separated fit is reported and not written unless allowed")
+    func nonConvergedFit() throws {
+        let directory = try TemporaryDirectory()
+        let input = try directory.write("sep.csv", "x,y\n-3,0\n-2,0\n-1,0\n1,1\n2,1\n3,1\n")
+        let arguments = ["fit", "--data", input, "--target", "y", "--model-id", "sep", "--model-version", "1.0.0", "--out", directory.path("m.json")]
+        let refused = try credit(arguments)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("perfect or quasi-complete separation (dominated by 'x')"))
+        #expect(refused.stderr.hasSuffix("; no model written\n"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("m.json")))
+
+        let allowed = try credit(arguments + ["--allow-nonconverged"])
+        #expect(allowed.status == 0)
+        #expect(FileManager.default.fileExists(atPath: directory.path("m.json")))
+    }
+
+    @Test("model validate rejects an edited model")
+    func validateTampered() throws {
+        let directory = try TemporaryDirectory()
+        let text = try String(contentsOfFile: RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json"), encoding: .utf8)
+        let path = try directory.write("model.json", text.replacingOccurrences(of: "\"pointsToDoubleOdds\" : 20", with: "\"pointsToDoubleOdds\" : 25"))
+        let run = try credit(["model", "validate", path])
+        #expect(run.status == 65)
+        #expect(run.stderr.hasPrefix("credit: model.json: contentSHA256: does not match the content"))
+    }
+
+    @Test("generate is deterministic in its seed")
+    func generate() throws {
+        let directory = try TemporaryDirectory()
+        _ = try credit(["generate", "--rows", "100", "--features", "3", "--seed", "7", "--out", directory.path("a.csv")])
+        _ = try credit(["generate", "--rows", "100", "--features", "3", "--seed", "7", "--out", directory.path("b.csv")])
+        let a = try directory.read("a.csv")
+        #expect(a == (try directory.read("b.csv")))
+        #expect(a.hasPrefix("id,x1,x2,x3,default\n1,"))
+        #expect(a.split(separator: "\n").count == 101)
+    }
+}

@@ -1,0 +1,170 @@
+import CreditCore
+import CreditTestSupport
+import Testing
+
+@testable import CreditCSV
+
+/// A source that serves `bytes` in pieces of the given sizes (cycled), to prove chunk independence.
+struct ChunkedSource: ByteSource {
+    let name = "memory.csv"
+    let bytes: [UInt8]
+    let pieces: [Int]
+    private var offset = 0
+    private var piece = 0
+
+    init(_ text: String, pieces: [Int] = [1 << 20]) {
+        self.init(bytes: Array(text.utf8), pieces: pieces)
+    }
+
+    init(bytes: [UInt8], pieces: [Int]) {
+        self.bytes = bytes
+        self.pieces = pieces
+    }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(CSVError) -> Int {
+        let count = min(pieces[piece % pieces.count], buffer.count, bytes.count - offset)
+        piece += 1
+        for i in 0..<count { buffer[i] = bytes[offset + i] }
+        offset += count
+        return count
+    }
+}
+
+/// One parsed record: its line, fields and quoting problem.
+struct ParsedRecord: Equatable, CustomStringConvertible {
+    var line: Int
+    var fields: [String]
+    var problem: String?
+    var description: String { "\(line): \(fields)\(problem.map { " [\($0)]" } ?? "")" }
+}
+
+func parse(_ source: ChunkedSource, options: CSVReadOptions = CSVReadOptions()) throws -> [ParsedRecord] {
+    let reader = CSVReader(source: source, options: options)
+    var records: [ParsedRecord] = []
+    while try reader.readRecord() {
+        records.append(ParsedRecord(
+            line: reader.line, fields: (0..<reader.fieldCount).map { reader.string(at: $0) }, problem: reader.quotingProblem))
+    }
+    return records
+}
+
+func parse(_ text: String, chunkSize: Int = 1 << 20) throws -> [ParsedRecord] {
+    var options = CSVReadOptions()
+    options.chunkSize = chunkSize
+    return try parse(ChunkedSource(text), options: options)
+}
+
+/// Inputs covering every state of the scanner, for the chunking invariance test.
+let corpus: [String] = [
+    "id,name,amount\n1,Budi,100\n2,Siti,200\n",
+    "a,b\r\n1,2\r\n3,4",
+    "\u{FEFF}a,b\n1,2\n",
+    "a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\nline\",z\n",
+    "a,b\n\"\",\n,\"\"\n",
+    "a,b\n\n\n1,2\n\r\n3,4\n",
+    "a,b\n\"open,2\n3,4\n",
+    "a,b\n\"closed\"junk,2\n5,6\n",
+    "a\rb\rc",
+    "h\n\"q\"\r\n\"\"\"\"\r\n",
+]
+
+@Suite("CSV reader")
+struct CSVReaderTests {
+    @Test("plain records with line numbers")
+    func plain() throws {
+        #expect(try parse("id,name\n1,Budi\n2,Siti\n") == [
+            ParsedRecord(line: 1, fields: ["id", "name"]),
+            ParsedRecord(line: 2, fields: ["1", "Budi"]),
+            ParsedRecord(line: 3, fields: ["2", "Siti"]),
+        ])
+    }
+
+    @Test("quoted fields: delimiters, escaped quotes, embedded line breaks; lines count physical lines")
+    func quoting() throws {
+        #expect(try parse("a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\nline\",z\n4,5\n") == [
+            ParsedRecord(line: 1, fields: ["a", "b"]),
+            ParsedRecord(line: 2, fields: ["x, y", "say \"hi\""]),
+            ParsedRecord(line: 3, fields: ["multi\nline", "z"]),
+            ParsedRecord(line: 5, fields: ["4", "5"]),
+        ])
+    }
+
+    @Test("CRLF and CR line endings, a final record without newline")
+    func lineEndings() throws {
+        #expect(try parse("a,b\r\n1,2\r\n3,4") == [
+            ParsedRecord(line: 1, fields: ["a", "b"]), ParsedRecord(line: 2, fields: ["1", "2"]), ParsedRecord(line: 3, fields: ["3", "4"]),
+        ])
+        #expect(try parse("a\rb\rc").map(\.fields) == [["a"], ["b"], ["c"]])
+    }
+
+    @Test("a UTF-8 byte-order mark is skipped, even when it arrives one byte at a time")
+    func byteOrderMark() throws {
+        var options = CSVReadOptions()
+        options.chunkSize = 1
+        #expect(try parse(ChunkedSource("\u{FEFF}a,b\n1,2\n", pieces: [1]), options: options).first?.fields == ["a", "b"])
+        #expect(try parse("\u{FEFF}a,b\n1,2\n").first?.fields == ["a", "b"])
+    }
+
+    @Test("blank lines are skipped and do not shift line numbers")
+    func blankLines() throws {
+        #expect(try parse("a,b\n\n\n1,2\n\r\n3,4\n") == [
+            ParsedRecord(line: 1, fields: ["a", "b"]), ParsedRecord(line: 4, fields: ["1", "2"]), ParsedRecord(line: 6, fields: ["3", "4"]),
+        ])
+    }
+
+    @Test("empty fields, quoted and unquoted")
+    func emptyFields() throws {
+        #expect(try parse("a,b\n\"\",\n,\"\"\n").map(\.fields) == [["a", "b"], ["", ""], ["", ""]])
+    }
+
+    @Test("empty input and header-only input")
+    func emptyInputs() throws {
+        #expect(try parse("").isEmpty)
+        #expect(try parse("a,b\n") == [ParsedRecord(line: 1, fields: ["a", "b"])])
+    }
+
+    @Test("an unclosed quote at the end of the input is reported on its record")
+    func unclosedQuote() throws {
+        let records = try parse("a,b\n\"open,2\n3,4\n")
+        #expect(records.count == 2)
+        #expect(records[1].line == 2)
+        #expect(records[1].problem == "the quote opened in field 1 is never closed")
+    }
+
+    @Test("text after a closing quote marks the record and reading continues")
+    func textAfterClosingQuote() throws {
+        let records = try parse("a,b\n\"closed\"junk,2\n5,6\n")
+        #expect(records[1].problem == "text after the closing quote of field 1")
+        #expect(records[2] == ParsedRecord(line: 3, fields: ["5", "6"]))
+    }
+
+    @Test("a 1 MB field is read whole; a field over the limit stops the read with its line")
+    func hugeFields() throws {
+        let big = String(repeating: "x", count: 1 << 20)
+        let records = try parse("a,b\n\"\(big)\",1\n", chunkSize: 4096)
+        #expect(records[1].fields[0].utf8.count == 1 << 20)
+        var options = CSVReadOptions()
+        options.maxFieldBytes = 1000
+        #expect(throws: CSVError.fieldTooLarge(InputLocation(source: "memory.csv", line: 2), limit: 1000)) {
+            try parse(ChunkedSource("a\n\"" + String(repeating: "y", count: 5000)), options: options)
+        }
+    }
+
+    @Test("records are the same however the bytes are split", arguments: [1, 2, 3, 5, 7, 64])
+    func chunkingInvariance(piece: Int) throws {
+        for text in corpus {
+            let whole = try parse(text)
+            var options = CSVReadOptions()
+            options.chunkSize = piece
+            #expect(try parse(ChunkedSource(text, pieces: [piece]), options: options) == whole, "input \(text.debugDescription)")
+            #expect(try parse(ChunkedSource(text, pieces: [1, piece, 2]), options: CSVReadOptions()) == whole, "input \(text.debugDescription)")
+        }
+    }
+
+    @Test("a custom delimiter")
+    func semicolonDelimiter() throws {
+        var options = CSVReadOptions()
+        options.delimiter = UInt8(ascii: ";")
+        #expect(try parse(ChunkedSource("a;b\n1,5;2\n"), options: options).map(\.fields) == [["a", "b"], ["1,5", "2"]])
+    }
+}
