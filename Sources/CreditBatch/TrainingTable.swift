@@ -57,11 +57,6 @@ public struct TrainingTable: Sendable {
         }
     }
 
-    private enum ColumnValues {
-        case numeric([Double])
-        case categorical([String])
-    }
-
     private static func load(_ options: TrainingFileOptions, source: DigestingByteSource) throws -> TrainingTable {
         let reader = CSVReader(source: source, options: options.csv)
         let header = try HeaderIndex(reading: reader)
@@ -71,7 +66,11 @@ public struct TrainingTable: Sendable {
         let featurePositions = header.names.indices.filter { position in
             position != targetPosition && position != weightPosition && !options.excluded.contains(header.names[position])
         }
-        var columns: [ColumnValues] = []
+        // Column kinds are fixed by the first row; numbers and labels are kept in separate arrays.
+        var numericPositions: [Int] = []
+        var categoricalPositions: [Int] = []
+        var numbers: [[Double]] = []
+        var labels: [[String]] = []
         var events: [Bool] = []
         var weights: [Double] = []
         var nonEventLabel: String?
@@ -100,33 +99,33 @@ public struct TrainingTable: Sendable {
             if let weightPosition {
                 weights.append(try number(reader, weightPosition, location))
             }
-            if columns.isEmpty {
-                columns = featurePositions.map { position in
-                    if options.categorical.contains(header.names[position]) { return .categorical([]) }
-                    if case .value = reader.number(at: position) { return .numeric([]) }
-                    return .categorical([])
-                }
-            }
-            for (slot, position) in featurePositions.enumerated() {
-                switch columns[slot] {
-                case .numeric(var values):
-                    columns[slot] = .numeric([])
-                    values.append(try number(reader, position, location))
-                    columns[slot] = .numeric(values)
-                case .categorical(var labels):
-                    guard !reader.isEmpty(at: position) else {
-                        throw BatchError.record(RecordError(.missingValue, at: location(position)))
+            if events.count == 1 {
+                for position in featurePositions {
+                    if !options.categorical.contains(header.names[position]), case .value = reader.number(at: position) {
+                        numericPositions.append(position)
+                    } else {
+                        categoricalPositions.append(position)
                     }
-                    columns[slot] = .categorical([])
-                    labels.append(reader.string(at: position))
-                    columns[slot] = .categorical(labels)
                 }
+                numbers = Array(repeating: [], count: numericPositions.count)
+                labels = Array(repeating: [], count: categoricalPositions.count)
+            }
+            for (slot, position) in numericPositions.enumerated() {
+                numbers[slot].append(try number(reader, position, location))
+            }
+            for (slot, position) in categoricalPositions.enumerated() {
+                guard !reader.isEmpty(at: position) else {
+                    throw BatchError.record(RecordError(.missingValue, at: location(position)))
+                }
+                labels[slot].append(reader.string(at: position))
             }
         }
-        let features = zip(featurePositions, columns).map { position, values in
-            switch values {
-            case .numeric(let numbers): return TrainingData.Feature(name: header.names[position], values: .numeric(numbers))
-            case .categorical(let labels): return TrainingData.Feature(name: header.names[position], values: .categorical(labels))
+        var features: [TrainingData.Feature] = []
+        for position in featurePositions {
+            if let slot = numericPositions.firstIndex(of: position) {
+                features.append(TrainingData.Feature(name: header.names[position], values: .numeric(numbers[slot])))
+            } else if let slot = categoricalPositions.firstIndex(of: position) {
+                features.append(TrainingData.Feature(name: header.names[position], values: .categorical(labels[slot])))
             }
         }
         return TrainingTable(

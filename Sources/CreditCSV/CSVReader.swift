@@ -31,7 +31,7 @@ public final class CSVReader {
     /// The source's name, for messages.
     public let sourceName: String
     private var source: any ByteSource
-    private var scanner: CSVScanner
+    private let scanner: CSVScanner
     private var buffer: UnsafeMutableRawBufferPointer
     private var position = 0
     private var filled = 0

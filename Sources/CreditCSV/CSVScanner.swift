@@ -6,8 +6,9 @@
 /// which is an order of magnitude slower than scoring and cannot report physical line numbers
 /// for rejects. This scanner reads fixed-size chunks, keeps its state across chunk boundaries
 /// (so the records do not depend on how the bytes are split, which the tests check), and writes
-/// each record's unescaped field bytes into one reusable buffer: no allocation per record.
-struct CSVScanner {
+/// each record's unescaped field bytes into one reusable buffer: no allocation per record. The
+/// buffers are managed by hand so that reading a field costs no reference counting.
+final class CSVScanner {
     /// Where the scanner is inside the current record.
     private enum State {
         case fieldStart
@@ -21,9 +22,13 @@ struct CSVScanner {
     let maxFieldBytes: Int
 
     /// Unescaped bytes of the current record's fields, back to back.
-    private(set) var fieldBytes: [UInt8] = []
-    /// End offset in `fieldBytes` of each completed field of the current record.
-    private(set) var fieldEnds: [Int] = []
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var byteCount = 0
+    private var byteCapacity = 4096
+    /// End offset in `bytes` of each completed field of the current record.
+    private var ends: UnsafeMutablePointer<Int>
+    private var endCount = 0
+    private var endCapacity = 64
     /// Physical line (1-based) where the current record starts.
     private(set) var recordLine = 1
     /// Set when the current record's quoting is broken.
@@ -39,8 +44,13 @@ struct CSVScanner {
     init(delimiter: UInt8, maxFieldBytes: Int) {
         self.delimiter = delimiter
         self.maxFieldBytes = maxFieldBytes
-        fieldBytes.reserveCapacity(4096)
-        fieldEnds.reserveCapacity(64)
+        bytes = .allocate(capacity: byteCapacity)
+        ends = .allocate(capacity: endCapacity)
+    }
+
+    deinit {
+        bytes.deallocate()
+        ends.deallocate()
     }
 
     /// The outcome of feeding bytes.
@@ -52,9 +62,9 @@ struct CSVScanner {
     }
 
     /// Clears the previous record before scanning the next one.
-    mutating func beginRecord() {
-        fieldBytes.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
+    func beginRecord() {
+        byteCount = 0
+        endCount = 0
         fieldStart = 0
         quotingProblem = nil
         recordHasContent = false
@@ -63,7 +73,7 @@ struct CSVScanner {
 
     /// Scans `input` until a record completes or the input is exhausted.
     /// - Throws: `FieldTooLarge` when a field exceeds `maxFieldBytes`.
-    mutating func scan(_ input: UnsafeRawBufferPointer) throws(FieldTooLarge) -> Step {
+    func scan(_ input: UnsafeRawBufferPointer) throws(FieldTooLarge) -> Step {
         let quote = UInt8(ascii: "\"")
         let lineFeed = UInt8(ascii: "\n")
         let carriageReturn = UInt8(ascii: "\r")
@@ -89,7 +99,15 @@ struct CSVScanner {
                     pendingCarriageReturn = byte == carriageReturn
                     if endRecordIfNotBlank() { return .record(consumed: index) }
                 } else {
-                    try append(byte)
+                    // Copy the run of ordinary bytes up to the next delimiter or line break at once.
+                    var end = index
+                    while end < count {
+                        let next = input[end]
+                        if next == delimiter || next == lineFeed || next == carriageReturn { break }
+                        end += 1
+                    }
+                    try append(UnsafeRawBufferPointer(rebasing: input[(index - 1)..<end]))
+                    index = end
                     state = .unquoted
                     recordHasContent = true
                 }
@@ -113,7 +131,7 @@ struct CSVScanner {
                     state = .fieldStart
                     return .record(consumed: index)
                 } else {
-                    if quotingProblem == nil { quotingProblem = "text after the closing quote of field \(fieldEnds.count + 1)" }
+                    if quotingProblem == nil { quotingProblem = "text after the closing quote of field \(endCount + 1)" }
                     try append(byte)
                     state = .unquoted
                 }
@@ -124,10 +142,10 @@ struct CSVScanner {
 
     /// Ends the input: completes a last record without a final newline, if there is one.
     /// Returns `false` when there was no pending record.
-    mutating func finish() -> Bool {
+    func finish() -> Bool {
         switch state {
         case .quoted:
-            quotingProblem = "the quote opened in field \(fieldEnds.count + 1) is never closed"
+            quotingProblem = "the quote opened in field \(endCount + 1) is never closed"
             endField()
         case .quoteInQuoted, .unquoted:
             endField()
@@ -140,32 +158,56 @@ struct CSVScanner {
     }
 
     /// Number of fields in the current record.
-    var fieldCount: Int { fieldEnds.count }
+    var fieldCount: Int { endCount }
 
     /// Calls `body` with the bytes of field `index` of the current record.
+    @inline(__always)
     func withField<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let start = index == 0 ? 0 : fieldEnds[index - 1]
-        let end = fieldEnds[index]
-        return try fieldBytes.withUnsafeBytes { bytes in
-            try body(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-        }
+        precondition(index >= 0 && index < endCount, "field index out of range")
+        let start = index == 0 ? 0 : ends[index - 1]
+        return try body(UnsafeRawBufferPointer(start: bytes + start, count: ends[index] - start))
     }
 
     // MARK: - Private
 
-    private mutating func append(_ byte: UInt8) throws(FieldTooLarge) {
-        guard fieldBytes.count - fieldStart < maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
-        fieldBytes.append(byte)
+    private func append(_ byte: UInt8) throws(FieldTooLarge) {
+        guard byteCount - fieldStart < maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+        if byteCount == byteCapacity { growBytes(to: byteCapacity * 2) }
+        bytes[byteCount] = byte
+        byteCount += 1
     }
 
-    private mutating func endField() {
-        fieldEnds.append(fieldBytes.count)
-        fieldStart = fieldBytes.count
+    private func append(_ run: UnsafeRawBufferPointer) throws(FieldTooLarge) {
+        guard byteCount - fieldStart + run.count <= maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+        if byteCount + run.count > byteCapacity { growBytes(to: max(byteCapacity * 2, byteCount + run.count)) }
+        UnsafeMutableRawPointer(bytes + byteCount).copyMemory(from: run.baseAddress!, byteCount: run.count)
+        byteCount += run.count
+    }
+
+    private func growBytes(to capacity: Int) {
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: bytes, count: byteCount)
+        bytes.deallocate()
+        bytes = grown
+        byteCapacity = capacity
+    }
+
+    private func endField() {
+        if endCount == endCapacity {
+            let grown = UnsafeMutablePointer<Int>.allocate(capacity: endCapacity * 2)
+            grown.update(from: ends, count: endCount)
+            ends.deallocate()
+            ends = grown
+            endCapacity *= 2
+        }
+        ends[endCount] = byteCount
+        endCount += 1
+        fieldStart = byteCount
         state = .fieldStart
     }
 
     /// Ends the record at a line break; a line with nothing on it is skipped, not a record.
-    private mutating func endRecordIfNotBlank() -> Bool {
+    private func endRecordIfNotBlank() -> Bool {
         if !recordHasContent {
             recordLine = line
             return false

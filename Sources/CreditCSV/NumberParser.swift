@@ -38,20 +38,38 @@ public enum NumberParser {
             negative = bytes[index] == UInt8(ascii: "-")
             index += 1
         }
+        // Digits accumulate into a 64-bit mantissa while there are at most 19 significant ones;
+        // `exponent` tracks the decimal point, `exact` whether digits were dropped.
         var mantissa: UInt64 = 0
         var significantDigits = 0
         var digitCount = 0
         var exponent = 0
         var exact = true
-        while index < end, let digit = digitValue(bytes[index]) {
-            accumulate(digit, &mantissa, &significantDigits, &exponent, &exact, fraction: false)
+        while index < end {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            if significantDigits < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                if mantissa != 0 { significantDigits += 1 }
+            } else {
+                exact = exact && digit == 0
+                exponent += 1
+            }
             digitCount += 1
             index += 1
         }
         if index < end, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            while index < end, let digit = digitValue(bytes[index]) {
-                accumulate(digit, &mantissa, &significantDigits, &exponent, &exact, fraction: true)
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                if significantDigits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(digit)
+                    if mantissa != 0 { significantDigits += 1 }
+                    exponent -= 1
+                } else {
+                    exact = exact && digit == 0
+                }
                 digitCount += 1
                 index += 1
             }
@@ -66,8 +84,8 @@ public enum NumberParser {
             }
             var explicit = 0
             var exponentDigits = 0
-            while index < end, let digit = digitValue(bytes[index]) {
-                if explicit < 100_000 { explicit = explicit * 10 + Int(digit) }
+            while index < end, bytes[index] &- UInt8(ascii: "0") < 10 {
+                if explicit < 100_000 { explicit = explicit * 10 + Int(bytes[index] &- UInt8(ascii: "0")) }
                 exponentDigits += 1
                 index += 1
             }
@@ -84,32 +102,6 @@ public enum NumberParser {
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         guard let value = Double(text) else { return .notANumber }
         return value.isFinite ? .value(value) : .notFinite
-    }
-
-    @inline(__always)
-    private static func digitValue(_ byte: UInt8) -> UInt64? {
-        let digit = byte &- UInt8(ascii: "0")
-        return digit < 10 ? UInt64(digit) : nil
-    }
-
-    /// Adds one digit to the mantissa; beyond 19 significant digits the fast path is abandoned.
-    @inline(__always)
-    private static func accumulate(
-        _ digit: UInt64, _ mantissa: inout UInt64, _ significant: inout Int, _ exponent: inout Int,
-        _ exact: inout Bool, fraction: Bool
-    ) {
-        if mantissa == 0, digit == 0 {
-            if fraction { exponent -= 1 }
-            return
-        }
-        if significant < 19 {
-            mantissa = mantissa * 10 + digit
-            significant += 1
-            if fraction { exponent -= 1 }
-        } else {
-            exact = false
-            if !fraction { exponent += 1 }
-        }
     }
 
     /// Classifies a field with no digits: NaN and infinity spellings are `notFinite`.

@@ -64,9 +64,10 @@ struct Design {
         guard !overflow, bytes <= maxBytes else { throw .designTooLarge(bytes: overflow ? .max : bytes, limit: maxBytes) }
 
         let p = terms.count
+        // Observation i occupies storage[i*p ..< (i+1)*p]: intercept, numeric values, one-hot levels.
         var storage = [Double](repeating: 0, count: n * p)
-        for i in 0..<n { storage[i * p] = 1 }
         var column = 1
+        for i in 0..<n { storage[i * p] = 1 }
         for (featureIndex, feature) in data.features.enumerated() {
             switch feature.values {
             case .numeric(let values):
