@@ -7,22 +7,25 @@ struct HeaderIndex {
     private let positions: [String: Int]
     let source: String
 
-    /// Reads the header record.
+    /// Reads the header record of a sequential reader.
     /// - Throws: ``CSVError/emptyInput(source:)`` or ``CSVError/duplicateColumn(_:)``.
     init(reading reader: CSVReader) throws(CSVError) {
         guard try reader.readRecord() else { throw .emptyInput(source: reader.sourceName) }
-        var names: [String] = []
+        try self.init(names: (0..<reader.record.fieldCount).map { reader.record.string(at: $0) }, line: reader.record.line, source: reader.sourceName)
+    }
+
+    /// A header with these column names, found on `line` of `source`.
+    /// - Throws: ``CSVError/duplicateColumn(_:)``.
+    init(names: [String], line: Int, source: String) throws(CSVError) {
         var positions: [String: Int] = [:]
-        for index in 0..<reader.fieldCount {
-            let name = reader.string(at: index)
+        for (index, name) in names.enumerated() {
             guard positions.updateValue(index, forKey: name) == nil else {
-                throw .duplicateColumn(InputLocation(source: reader.sourceName, line: reader.line, field: name))
+                throw .duplicateColumn(InputLocation(source: source, line: line, field: name))
             }
-            names.append(name)
         }
         self.names = names
         self.positions = positions
-        self.source = reader.sourceName
+        self.source = source
     }
 
     /// The position of column `name`, if present.

@@ -13,9 +13,9 @@ public enum SyntheticFile {
         try writer.write(record: ["id"] + (1...featureCount).map { "x\($0)" } + ["default"])
         for row in 0..<rows {
             let (features, event) = generator.next()
-            writer.write(integer: row + 1)
-            for value in features { writer.write(number: value) }
-            writer.write(integer: event ? 1 : 0)
+            writer.formatter.append(integer: row + 1)
+            for value in features { writer.formatter.append(number: value) }
+            writer.formatter.append(integer: event ? 1 : 0)
             try writer.endRecord()
         }
         try writer.flush()

@@ -76,14 +76,15 @@ public struct TrainingTable: Sendable {
         var nonEventLabel: String?
 
         while try reader.readRecord() {
+            let record = reader.record
             func location(_ position: Int?) -> InputLocation {
-                InputLocation(source: reader.sourceName, line: reader.line, field: position.map { header.names[$0] })
+                InputLocation(source: reader.sourceName, line: record.line, field: position.map { header.names[$0] })
             }
-            if let problem = reader.quotingProblem { throw BatchError.record(RecordError(.malformedQuoting(problem), at: location(nil))) }
-            guard reader.fieldCount == header.names.count else {
-                throw BatchError.record(RecordError(.raggedRow(expected: header.names.count, found: reader.fieldCount), at: location(nil)))
+            if let problem = record.quotingProblem { throw BatchError.record(RecordError(.malformedQuoting(problem), at: location(nil))) }
+            guard record.fieldCount == header.names.count else {
+                throw BatchError.record(RecordError(.raggedRow(expected: header.names.count, found: record.fieldCount), at: location(nil)))
             }
-            let label = reader.string(at: targetPosition)
+            let label = record.string(at: targetPosition)
             if label == options.eventLabel {
                 events.append(true)
             } else if label.isEmpty {
@@ -97,11 +98,11 @@ public struct TrainingTable: Sendable {
                     detail: "the outcome has a third value; expected the event label '\(options.eventLabel)' or '\(nonEventLabel!)'")
             }
             if let weightPosition {
-                weights.append(try number(reader, weightPosition, location))
+                weights.append(try number(record, weightPosition, location))
             }
             if events.count == 1 {
                 for position in featurePositions {
-                    if !options.categorical.contains(header.names[position]), case .value = reader.number(at: position) {
+                    if !options.categorical.contains(header.names[position]), case .value = record.number(at: position) {
                         numericPositions.append(position)
                     } else {
                         categoricalPositions.append(position)
@@ -111,13 +112,13 @@ public struct TrainingTable: Sendable {
                 labels = Array(repeating: [], count: categoricalPositions.count)
             }
             for (slot, position) in numericPositions.enumerated() {
-                numbers[slot].append(try number(reader, position, location))
+                numbers[slot].append(try number(record, position, location))
             }
             for (slot, position) in categoricalPositions.enumerated() {
-                guard !reader.isEmpty(at: position) else {
+                guard !record.isEmpty(at: position) else {
                     throw BatchError.record(RecordError(.missingValue, at: location(position)))
                 }
-                labels[slot].append(reader.string(at: position))
+                labels[slot].append(record.string(at: position))
             }
         }
         var features: [TrainingData.Feature] = []
@@ -137,8 +138,8 @@ public struct TrainingTable: Sendable {
     }
 
     /// A required finite number, or a record error naming the field.
-    private static func number(_ reader: CSVReader, _ position: Int, _ location: (Int?) -> InputLocation) throws(BatchError) -> Double {
-        switch reader.number(at: position) {
+    private static func number(_ record: CSVRecord, _ position: Int, _ location: (Int?) -> InputLocation) throws(BatchError) -> Double {
+        switch record.number(at: position) {
         case .value(let value): return value
         case .empty: throw .record(RecordError(.missingValue, at: location(position)))
         case .notFinite: throw .record(RecordError(.notFinite, at: location(position)))

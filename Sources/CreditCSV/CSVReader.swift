@@ -24,7 +24,7 @@ public struct CSVReadOptions: Sendable, Equatable {
 /// ```swift
 /// let reader = try CSVReader(source: FileByteSource(path: "applications.csv"))
 /// while try reader.readRecord() {
-///     print(reader.line, reader.fieldCount, reader.string(at: 0))
+///     print(reader.record.line, reader.record.fieldCount, reader.record.string(at: 0))
 /// }
 /// ```
 public final class CSVReader {
@@ -51,12 +51,8 @@ public final class CSVReader {
         buffer.deallocate()
     }
 
-    /// Physical line (1-based) where the current record starts.
-    public var line: Int { scanner.recordLine }
-    /// Number of fields in the current record.
-    public var fieldCount: Int { scanner.fieldCount }
-    /// Why the current record's quoting is broken, or `nil` when it is fine.
-    public var quotingProblem: String? { scanner.quotingProblem }
+    /// The current record.
+    public var record: CSVRecord { CSVRecord(scanner) }
 
     /// Advances to the next record. Returns `false` at the end of the input.
     /// - Throws: ``CSVError/readFailed(source:reason:)`` or ``CSVError/fieldTooLarge(_:limit:)``.
@@ -101,25 +97,5 @@ public final class CSVReader {
             atStart = false
             if filled >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
         }
-    }
-
-    /// Field `index` of the current record as text (invalid UTF-8 is replaced, never trapped on).
-    public func string(at index: Int) -> String {
-        scanner.withField(index) { String(decoding: $0, as: UTF8.self) }
-    }
-
-    /// `true` when field `index` of the current record is empty.
-    public func isEmpty(at index: Int) -> Bool {
-        scanner.withField(index) { $0.isEmpty }
-    }
-
-    /// Field `index` of the current record parsed as a number (see ``NumberParser``).
-    public func number(at index: Int) -> NumberParser.Result {
-        scanner.withField(index) { NumberParser.parse($0) }
-    }
-
-    /// Calls `body` with the raw bytes of field `index`; they are valid only inside `body`.
-    public func withFieldBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try scanner.withField(index, body)
     }
 }

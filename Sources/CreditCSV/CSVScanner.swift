@@ -1,3 +1,5 @@
+import Glibc
+
 /// The byte-level RFC 4180 state machine behind ``CSVReader``: the only code in CreditCSV that
 /// touches raw buffers.
 ///
@@ -41,9 +43,12 @@ final class CSVScanner {
     private var pendingCarriageReturn = false
     private var recordHasContent = false
 
-    init(delimiter: UInt8, maxFieldBytes: Int) {
+    /// A scanner whose first byte is on physical line `firstLine`.
+    init(delimiter: UInt8, maxFieldBytes: Int, firstLine: Int = 1) {
         self.delimiter = delimiter
         self.maxFieldBytes = maxFieldBytes
+        self.line = firstLine
+        self.recordLine = firstLine
         bytes = .allocate(capacity: byteCapacity)
         ends = .allocate(capacity: endCapacity)
     }
@@ -218,5 +223,136 @@ final class CSVScanner {
 
     struct FieldTooLarge: Error {
         var line: Int
+    }
+}
+
+/// Finds record boundaries without copying fields: the same states and line counting as
+/// ``CSVScanner``, so input can be cut into blocks that parse independently (in parallel) and
+/// give exactly the records and line numbers of one sequential scan.
+struct RecordBoundaryFinder {
+    private enum State {
+        case fieldStart
+        case unquoted
+        case quoted
+        case quoteInQuoted
+    }
+
+    let delimiter: UInt8
+    private var state = State.fieldStart
+    private var pendingCarriageReturn = false
+    private var recordHasContent = false
+    /// Physical line the next byte is on.
+    private(set) var line = 1
+    /// Records (non-blank) completed so far.
+    private(set) var records = 0
+
+    init(delimiter: UInt8) { self.delimiter = delimiter }
+
+    /// A position where a block may end: the offset after a record, with the line and record
+    /// counts at that point.
+    struct Boundary {
+        var offset: Int
+        var line: Int
+        var records: Int
+    }
+
+    /// Advances over `input` and returns the last boundary in it, if any. A CR as the very last
+    /// byte is not a boundary yet (an LF may follow in the next bytes).
+    mutating func advance(over input: UnsafeRawBufferPointer) -> Boundary? {
+        if let fast = advanceWithoutQuotes(over: input) { return fast }
+        let quote = UInt8(ascii: "\"")
+        let lineFeed = UInt8(ascii: "\n")
+        let carriageReturn = UInt8(ascii: "\r")
+        var last: Boundary?
+        var index = 0
+        let count = input.count
+        while index < count {
+            let byte = input[index]
+            index += 1
+            if pendingCarriageReturn {
+                pendingCarriageReturn = false
+                if byte == lineFeed {
+                    last = Boundary(offset: index, line: line, records: records)
+                    continue
+                }
+                last = Boundary(offset: index - 1, line: line, records: records)
+            }
+            switch state {
+            case .fieldStart, .unquoted:
+                if state == .fieldStart, byte == quote {
+                    state = .quoted
+                    recordHasContent = true
+                } else if byte == delimiter {
+                    state = .fieldStart
+                    recordHasContent = true
+                } else if byte == lineFeed || byte == carriageReturn {
+                    line += 1
+                    if recordHasContent { records += 1 }
+                    recordHasContent = false
+                    state = .fieldStart
+                    if byte == carriageReturn {
+                        pendingCarriageReturn = true
+                    } else {
+                        last = Boundary(offset: index, line: line, records: records)
+                    }
+                } else {
+                    state = .unquoted
+                    recordHasContent = true
+                }
+            case .quoted:
+                if byte == quote {
+                    state = .quoteInQuoted
+                } else if byte == lineFeed {
+                    line += 1
+                }
+            case .quoteInQuoted:
+                if byte == quote {
+                    state = .quoted
+                } else if byte == delimiter {
+                    state = .fieldStart
+                } else if byte == lineFeed || byte == carriageReturn {
+                    line += 1
+                    records += 1
+                    recordHasContent = false
+                    state = .fieldStart
+                    if byte == carriageReturn {
+                        pendingCarriageReturn = true
+                    } else {
+                        last = Boundary(offset: index, line: line, records: records)
+                    }
+                } else {
+                    state = .unquoted
+                }
+            }
+        }
+        return last
+    }
+
+    /// The common case, fast: outside quotes, with no quote or CR anywhere in `input`, every LF
+    /// ends a line and `memchr` finds them. Returns `nil` (having changed nothing) when the input
+    /// needs the full state machine.
+    private mutating func advanceWithoutQuotes(over input: UnsafeRawBufferPointer) -> Boundary?? {
+        guard state == .fieldStart || state == .unquoted, !pendingCarriageReturn, let base = input.baseAddress, input.count > 0,
+            memchr(base, 0x22, input.count) == nil, memchr(base, 0x0D, input.count) == nil
+        else { return nil }
+        var last: Boundary?
+        var lineStart = 0
+        var hasContent = recordHasContent
+        while lineStart < input.count, let found = memchr(base + lineStart, 0x0A, input.count - lineStart) {
+            let position = base.distance(to: UnsafeRawPointer(found))
+            if hasContent || position > lineStart { records += 1 }
+            line += 1
+            hasContent = false
+            lineStart = position + 1
+            last = Boundary(offset: lineStart, line: line, records: records)
+        }
+        if lineStart < input.count {
+            recordHasContent = true
+            state = input[input.count - 1] == delimiter ? .fieldStart : .unquoted
+        } else {
+            recordHasContent = hasContent
+            state = .fieldStart
+        }
+        return .some(last)
     }
 }

@@ -1,24 +1,22 @@
 import Glibc
 
-/// Writes CSV records to a file or standard output through a 256 KiB buffer.
+/// Writes CSV text to a file or standard output, through a buffer flushed every 256 KiB.
 ///
-/// Fields are quoted only when they must be (they contain the delimiter, a quote, CR or LF);
-/// quotes inside are doubled. Numbers are written in their shortest round-trip form, so reading
-/// them back gives the same `Double`. Records end with LF.
+/// Build records with ``formatter`` (or pass whole formatted blocks to ``write(_:)``), then call
+/// ``flush()`` at the end.
 public final class CSVWriter {
     /// The destination's name, for messages.
     public let destinationName: String
+    /// Records appended here are written by the next ``endRecord()`` or ``flush()``.
+    public var formatter: CSVFormatter
     private let descriptor: Int32
     private let ownsDescriptor: Bool
-    private let delimiter: UInt8
-    private var buffer: [UInt8] = []
-    private var fieldsInRecord = 0
     private static let flushThreshold = 256 << 10
 
     /// Creates (or truncates) `path` for writing; `-` means standard output.
     /// - Throws: ``CSVError/cannotOpen(path:reason:)``.
     public init(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(CSVError) {
-        self.delimiter = delimiter
+        formatter = CSVFormatter(delimiter: delimiter, capacity: Self.flushThreshold + 4096)
         if path == "-" {
             destinationName = "stdout"
             descriptor = STDOUT_FILENO
@@ -30,75 +28,43 @@ public final class CSVWriter {
             descriptor = fd
             ownsDescriptor = true
         }
-        buffer.reserveCapacity(Self.flushThreshold + 4096)
     }
 
     deinit {
         if ownsDescriptor { close(descriptor) }
     }
 
-    /// Appends a text field, quoting it when needed.
-    public func write(field text: String) {
-        separate()
-        var needsQuotes = false
-        for byte in text.utf8 where byte == delimiter || byte == 0x22 || byte == 0x0A || byte == 0x0D {
-            needsQuotes = true
-            break
-        }
-        guard needsQuotes else {
-            buffer.append(contentsOf: text.utf8)
-            return
-        }
-        buffer.append(0x22)
-        for byte in text.utf8 {
-            if byte == 0x22 { buffer.append(0x22) }
-            buffer.append(byte)
-        }
-        buffer.append(0x22)
-    }
-
-    /// Appends raw field bytes, quoting them when needed.
-    public func write(fieldBytes bytes: UnsafeRawBufferPointer) {
-        write(field: String(decoding: bytes, as: UTF8.self))
-    }
-
-    /// Appends a number in its shortest round-trip form (`0.1`, `612.5`, `1e-20`).
-    public func write(number: Double) {
-        separate()
-        if number == number.rounded(), abs(number) < 1e15 {
-            buffer.append(contentsOf: String(Int64(number)).utf8)
-        } else {
-            buffer.append(contentsOf: number.description.utf8)
-        }
-    }
-
-    /// Appends an integer.
-    public func write(integer: Int) {
-        separate()
-        buffer.append(contentsOf: String(integer).utf8)
-    }
-
-    /// Ends the record; flushes when the buffer is full.
+    /// Ends the formatter's current record; flushes when the buffer is full.
     /// - Throws: ``CSVError/writeFailed(destination:reason:)``.
     public func endRecord() throws(CSVError) {
-        buffer.append(0x0A)
-        fieldsInRecord = 0
-        if buffer.count >= Self.flushThreshold { try flush() }
+        formatter.endRecord()
+        if formatter.count >= Self.flushThreshold { try flush() }
     }
 
     /// Writes a whole record of text fields.
     public func write(record fields: [String]) throws(CSVError) {
-        for field in fields { write(field: field) }
-        try endRecord()
+        formatter.append(record: fields)
+        if formatter.count >= Self.flushThreshold { try flush() }
+    }
+
+    /// Writes already formatted text (whole records), after anything buffered.
+    public func write(_ text: CSVFormatter) throws(CSVError) {
+        try flush()
+        try writeAll(text.bytes)
     }
 
     /// Writes out everything buffered.
     /// - Throws: ``CSVError/writeFailed(destination:reason:)``.
     public func flush() throws(CSVError) {
+        try writeAll(formatter.bytes)
+        formatter.removeAll()
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws(CSVError) {
         var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { bytes in
-                Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
             }
             if written < 0 {
                 if errno == EINTR { continue }
@@ -106,11 +72,5 @@ public final class CSVWriter {
             }
             offset += written
         }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private func separate() {
-        if fieldsInRecord > 0 { buffer.append(delimiter) }
-        fieldsInRecord += 1
     }
 }

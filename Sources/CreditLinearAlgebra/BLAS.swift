@@ -7,6 +7,12 @@ import CLAPACK
 /// large inputs, and accurate to rounding, but not bit-reproducible across block sizes or thread
 /// counts. Use them for fitting and batch scoring, not where a value must be bit-identical.
 package enum BLAS {
+    /// Sets the number of OpenBLAS threads for the whole process (`openblas_set_num_threads`).
+    package static func setThreadCount(_ count: Int) {
+        precondition(count >= 1, "at least one thread")
+        openblas_set_num_threads(blasInt(count))
+    }
+
     /// `y = alpha * op(A) * x + beta * y`, where `op(A)` is `A` or `Aᵀ` (`dgemv`).
     ///
     /// `leadingColumns` restricts `A` to its first columns (default: all), so a partly filled

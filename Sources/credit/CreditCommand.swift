@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `credit`: fit, score and validate credit-risk models.
 @main
-struct CreditCommand: ParsableCommand {
+struct CreditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credit",
         abstract: "Credit scoring and risk engine: fit, score and validate models.",

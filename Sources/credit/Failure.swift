@@ -18,7 +18,7 @@ func printError(_ message: String) {
 }
 
 /// Prints `error` and returns the exit code it maps to.
-func exitCode(for error: any Error) -> ExitCode {
+func reportedExitCode(for error: any Error) -> ExitCode {
     printError("\(error)")
     switch error {
     case let error as BatchError:
@@ -48,7 +48,18 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let error as ExitCode {
         throw error
     } catch {
-        throw exitCode(for: error)
+        throw reportedExitCode(for: error)
+    }
+}
+
+/// Runs async `body`, turning thrown errors into a printed message and an exit code.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw reportedExitCode(for: error)
     }
 }
 
@@ -59,5 +70,15 @@ struct ColumnList: ExpressibleByArgument {
     init?(argument: String) {
         names = argument.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
         if names.isEmpty { return nil }
+    }
+}
+
+/// A `--shard i/n` flag.
+struct ShardArgument: ExpressibleByArgument {
+    var shard: Shard
+
+    init?(argument: String) {
+        guard let shard = Shard(argument) else { return nil }
+        self.shard = shard
     }
 }

@@ -1,16 +1,18 @@
 import ArgumentParser
 import CreditBatch
 import CreditEngine
+import Foundation
 
 /// `credit score`: score a CSV file with a model file.
-struct ScoreCommand: ParsableCommand {
+struct ScoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score a CSV file: probability of default and score per row, rejects explained.",
         discussion: """
             Columns are matched to model features by header name. Rows that cannot be scored go \
             to the rejects file with their line, field and reason; counts always reconcile: \
-            read = scored + rejected.
+            read = scored + rejected. Blocks of rows are scored in parallel on all cores; the \
+            output keeps the input order.
             """
     )
 
@@ -22,19 +24,98 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Input columns to copy to the output (default: id if present, else the line number).")
     var keep: ColumnList?
     @Option(name: .long, help: "Stop with exit code 65 once more rows than this are rejected.") var maxRejects: Int?
+    @Option(name: .long, help: "Score only part i of n of the rows (i/n, 1-based), for n parallel processes.")
+    var shard: ShardArgument?
+    @Option(name: .long, help: "Write the run summary as JSON to this file.") var summary: String?
+    @Flag(name: .long, help: "No progress line, even on a terminal.") var quiet = false
 
     func validate() throws {
         if let maxRejects, maxRejects < 0 { throw ValidationError("--max-rejects must be >= 0") }
     }
 
-    func run() throws {
-        let summary = try reportingErrors {
-            var options = ScoringJobOptions(
-                input: data, output: out, rejects: rejects ?? (out == "-" ? "rejects.csv" : out + ".rejects.csv"))
-            options.keep = keep?.names
-            options.maxRejects = maxRejects
-            return try ScoringJob.run(bundle: try ModelFileLoader.load(path: model), options: options)
+    func run() async throws {
+        let started = Date()
+        let progress = ProgressLine(enabled: !quiet, totalBytes: data == "-" ? nil : fileSize(data), started: started)
+        var options = ScoringJobOptions(input: data, output: out, rejects: rejects ?? (out == "-" ? "rejects.csv" : out + ".rejects.csv"))
+        (options.keep, options.maxRejects, options.shard) = (keep?.names, maxRejects, shard?.shard)
+        let result: ScoringSummary
+        do {
+            result = try await ScoringJob.run(bundle: try ModelFileLoader.load(path: model), options: options) { progress.update($0) }
+        } catch let BatchError.tooManyRejects(limit, partial) {
+            progress.finish()
+            try writeSummary(partial, started: started, stopped: "more than \(limit) rows rejected")
+            throw reportedExitCode(for: BatchError.tooManyRejects(limit: limit, summary: partial))
+        } catch {
+            progress.finish()
+            throw reportedExitCode(for: error)
         }
-        printError("\(summary.source): read \(summary.rowsRead), scored \(summary.rowsScored), rejected \(summary.rowsRejected)")
+        progress.finish()
+        try writeSummary(result, started: started, stopped: nil)
+        let shardText = result.shard.map { " (shard \($0), \(result.rowsInOtherShards) rows in other shards)" } ?? ""
+        printError("\(result.source): read \(result.rowsRead), scored \(result.rowsScored), rejected \(result.rowsRejected)\(shardText)")
+    }
+
+    private func writeSummary(_ result: ScoringSummary, started: Date, stopped: String?) throws {
+        guard let summary else { return }
+        let elapsed = Date().timeIntervalSince(started)
+        let report = SummaryReport(
+            summary: result, output: out, rejects: options(rejects), elapsedSeconds: elapsed,
+            rowsPerSecond: elapsed > 0 ? Double(result.rowsRead + result.rowsInOtherShards) / elapsed : 0,
+            reconciles: result.reconciles, stoppedBecause: stopped)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: summary))
+    }
+
+    private func options(_ rejects: String?) -> String { rejects ?? (out == "-" ? "rejects.csv" : out + ".rejects.csv") }
+}
+
+/// The JSON written by `--summary`.
+struct SummaryReport: Encodable {
+    var summary: ScoringSummary
+    var output: String
+    var rejects: String
+    var elapsedSeconds: Double
+    var rowsPerSecond: Double
+    var reconciles: Bool
+    var stoppedBecause: String?
+}
+
+/// The size of the file at `path`, if it can be read.
+func fileSize(_ path: String) -> Int? {
+    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+}
+
+/// A progress line on standard error (rows, rows/s, ETA), only when standard error is a
+/// terminal, redrawn at most twice a second.
+final class ProgressLine {
+    private let enabled: Bool
+    private let totalBytes: Int?
+    private let started: Date
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool, totalBytes: Int?, started: Date) {
+        self.enabled = enabled && isatty(STDERR_FILENO) == 1
+        self.totalBytes = totalBytes
+        self.started = started
+    }
+
+    func update(_ summary: ScoringSummary) {
+        guard enabled, Date().timeIntervalSince(lastDraw) >= 0.5 else { return }
+        lastDraw = Date()
+        let elapsed = max(lastDraw.timeIntervalSince(started), 1e-3)
+        let rows = summary.rowsRead + summary.rowsInOtherShards
+        var text = "\r\(rows) rows, \(Int(Double(rows) / elapsed)) rows/s"
+        if let totalBytes, summary.bytesRead > 0 {
+            let remaining = elapsed * Double(totalBytes - summary.bytesRead) / Double(summary.bytesRead)
+            text += ", ETA \(Int(remaining.rounded()))s   "
+        }
+        FileHandle.standardError.write(Data(text.utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

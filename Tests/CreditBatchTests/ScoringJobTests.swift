@@ -28,7 +28,7 @@ func testBundle() throws -> ModelBundle {
 @Suite("Scoring job: streaming, rejects, reconciliation")
 struct ScoringJobTests {
     @Test("every bad row is rejected with its line, field and reason; counts reconcile")
-    func malformedCorpus() throws {
+    func malformedCorpus() async throws {
         let directory = try TemporaryDirectory()
         let input = try directory.write("apps.csv", """
             id,income,age,region,extra\r
@@ -47,7 +47,7 @@ struct ScoringJobTests {
             """)
         var options = ScoringJobOptions(input: input, output: directory.path("out.csv"), rejects: directory.path("rejects.csv"))
         options.batchSize = 2
-        let summary = try ScoringJob.run(bundle: testBundle(), options: options)
+        let summary = try await ScoringJob.run(bundle: testBundle(), options: options)
         #expect(summary.rowsRead == 11)
         #expect(summary.rowsScored == 3)
         #expect(summary.rowsRejected == 8)
@@ -76,14 +76,16 @@ struct ScoringJobTests {
     }
 
     @Test("scores are in input order and identical for any batch size", arguments: [1, 7, 4096])
-    func orderAndBatchIndependence(batchSize: Int) throws {
+    func orderAndBatchIndependence(batchSize: Int) async throws {
         let directory = try TemporaryDirectory()
         var text = "income,age,region\n"
         for row in 0..<500 { text += "\(Double(row % 17) / 3),\(20 + row % 40),\(row % 3 == 0 ? "bandung" : "jakarta")\n" }
         let input = try directory.write("in.csv", text)
         var options = ScoringJobOptions(input: input, output: directory.path("out.csv"), rejects: directory.path("rej.csv"))
         options.batchSize = batchSize
-        _ = try ScoringJob.run(bundle: testBundle(), options: options)
+        options.blockSize = 97
+        options.window = 3
+        _ = try await ScoringJob.run(bundle: testBundle(), options: options)
         let lines = try directory.read("out.csv").split(separator: "\n").dropFirst()
         #expect(lines.count == 500)
         let bundle = try testBundle()
@@ -100,40 +102,40 @@ struct ScoringJobTests {
     }
 
     @Test("a missing model column stops the job before any row, naming the column")
-    func missingColumn() throws {
+    func missingColumn() async throws {
         let directory = try TemporaryDirectory()
         let input = try directory.write("in.csv", "income,region\n1,jakarta\n")
         let options = ScoringJobOptions(input: input, output: directory.path("out.csv"), rejects: directory.path("rej.csv"))
-        #expect(throws: BatchError.csv(.missingColumn(InputLocation(source: "in.csv", line: 1, field: "age")))) {
-            try ScoringJob.run(bundle: testBundle(), options: options)
+        await #expect(throws: BatchError.csv(.missingColumn(InputLocation(source: "in.csv", line: 1, field: "age")))) {
+            try await ScoringJob.run(bundle: testBundle(), options: options)
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path("out.csv")))
     }
 
     @Test("duplicate header names, an empty file and a missing file are clear errors")
-    func unusableInputs() throws {
+    func unusableInputs() async throws {
         let directory = try TemporaryDirectory()
         let duplicate = try directory.write("dup.csv", "income,age,age,region\n")
-        #expect(throws: BatchError.csv(.duplicateColumn(InputLocation(source: "dup.csv", line: 1, field: "age")))) {
-            try ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(input: duplicate, output: directory.path("o"), rejects: directory.path("r")))
+        await #expect(throws: BatchError.csv(.duplicateColumn(InputLocation(source: "dup.csv", line: 1, field: "age")))) {
+            try await ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(input: duplicate, output: directory.path("o"), rejects: directory.path("r")))
         }
         let empty = try directory.write("empty.csv", "")
-        #expect(throws: BatchError.csv(.emptyInput(source: "empty.csv"))) {
-            try ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(input: empty, output: directory.path("o"), rejects: directory.path("r")))
+        await #expect(throws: BatchError.csv(.emptyInput(source: "empty.csv"))) {
+            try await ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(input: empty, output: directory.path("o"), rejects: directory.path("r")))
         }
-        #expect(throws: BatchError.csv(.cannotOpen(path: directory.path("nope.csv"), reason: "No such file or directory"))) {
-            try ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(input: directory.path("nope.csv"), output: directory.path("o"), rejects: directory.path("r")))
+        await #expect(throws: BatchError.csv(.cannotOpen(path: directory.path("nope.csv"), reason: "No such file or directory"))) {
+            try await ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(input: directory.path("nope.csv"), output: directory.path("o"), rejects: directory.path("r")))
         }
     }
 
     @Test("the reject limit stops the run with the counts so far")
-    func rejectLimit() throws {
+    func rejectLimit() async throws {
         let directory = try TemporaryDirectory()
         let input = try directory.write("in.csv", "income,age,region\n1,x,jakarta\n1,30,jakarta\n1,y,jakarta\n1,z,jakarta\n1,30,jakarta\n")
         var options = ScoringJobOptions(input: input, output: directory.path("out.csv"), rejects: directory.path("rej.csv"))
         options.maxRejects = 1
         do {
-            _ = try ScoringJob.run(bundle: testBundle(), options: options)
+            _ = try await ScoringJob.run(bundle: testBundle(), options: options)
             Issue.record("expected the reject limit to stop the run")
         } catch let BatchError.tooManyRejects(limit, summary) {
             #expect(limit == 1)
@@ -142,13 +144,57 @@ struct ScoringJobTests {
         }
     }
 
+    @Test("the reject limit cuts the output at the exact row, across parallel blocks")
+    func rejectLimitAcrossBlocks() async throws {
+        let directory = try TemporaryDirectory()
+        var text = "income,age,region\n"
+        for row in 1...300 { text += row % 50 == 0 ? "1,bad,jakarta\n" : "1,\(row % 60 + 18),jakarta\n" }
+        let input = try directory.write("in.csv", text)
+        var options = ScoringJobOptions(input: input, output: directory.path("out.csv"), rejects: directory.path("rej.csv"))
+        (options.maxRejects, options.blockSize, options.window, options.batchSize) = (3, 64, 4, 5)
+        do {
+            _ = try await ScoringJob.run(bundle: testBundle(), options: options)
+            Issue.record("expected the reject limit to stop the run")
+        } catch let BatchError.tooManyRejects(_, summary) {
+            // Rows 50, 100, 150, 200 are bad: the fourth (row 200) passes the limit of 3.
+            #expect(summary.rowsRead == 200 && summary.rowsRejected == 4 && summary.rowsScored == 196)
+            #expect(try directory.read("out.csv").split(separator: "\n").count == 197)
+            let rejects = try directory.read("rej.csv").split(separator: "\n")
+            #expect(rejects.count == 5)
+            #expect(rejects.last?.hasPrefix("in.csv,201,age,not_a_number") == true)
+        }
+    }
+
+    @Test("shards are disjoint and together score every row once", arguments: [1, 2, 3])
+    func shardsCoverInput(count: Int) async throws {
+        let directory = try TemporaryDirectory()
+        var text = "id,income,age,region\n"
+        for row in 1...250 { text += "r\(row),\(row % 9),\(20 + row % 30),\(row % 4 == 0 ? "bandung" : "jakarta")\n" }
+        text += "r251,1,bad,jakarta\n"
+        let input = try directory.write("in.csv", text)
+        var seen: [String] = []
+        var rejected = 0
+        for index in 1...count {
+            var options = ScoringJobOptions(input: input, output: directory.path("o\(index).csv"), rejects: directory.path("r\(index).csv"))
+            (options.shard, options.blockSize) = (Shard("\(index)/\(count)"), 200)
+            let summary = try await ScoringJob.run(bundle: testBundle(), options: options)
+            #expect(summary.reconciles)
+            #expect(summary.rowsRead + summary.rowsInOtherShards == 251)
+            rejected += summary.rowsRejected
+            seen += try directory.read("o\(index).csv").split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+        }
+        #expect(rejected == 1)
+        #expect(seen.sorted() == (1...250).map { "r\($0)" }.sorted())
+        #expect(Shard("0/2") == nil && Shard("3/2") == nil && Shard("1/0") == nil && Shard("x") == nil)
+    }
+
     @Test("--keep copies the named columns, quoting where needed")
-    func keepColumns() throws {
+    func keepColumns() async throws {
         let directory = try TemporaryDirectory()
         let input = try directory.write("in.csv", "name,income,age,region\n\"Budi, S.\",1,30,jakarta\n")
         var options = ScoringJobOptions(input: input, output: directory.path("out.csv"), rejects: directory.path("rej.csv"))
         options.keep = ["name", "region"]
-        _ = try ScoringJob.run(bundle: testBundle(), options: options)
+        _ = try await ScoringJob.run(bundle: testBundle(), options: options)
         let lines = try directory.read("out.csv").split(separator: "\n")
         #expect(lines[0] == "name,region,probability_of_default,score")
         #expect(lines[1].hasPrefix("\"Budi, S.\",jakarta,"))

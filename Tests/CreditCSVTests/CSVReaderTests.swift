@@ -42,8 +42,31 @@ func parse(_ source: ChunkedSource, options: CSVReadOptions = CSVReadOptions()) 
     let reader = CSVReader(source: source, options: options)
     var records: [ParsedRecord] = []
     while try reader.readRecord() {
-        records.append(ParsedRecord(
-            line: reader.line, fields: (0..<reader.fieldCount).map { reader.string(at: $0) }, problem: reader.quotingProblem))
+        records.append(ParsedRecord(reader.record))
+    }
+    return records
+}
+
+extension ParsedRecord {
+    init(_ record: CSVRecord) {
+        self.init(line: record.line, fields: (0..<record.fieldCount).map { record.string(at: $0) }, problem: record.quotingProblem)
+    }
+}
+
+/// Parses through ``CSVBlockReader`` blocks of `blockSize` bytes, each block on its own.
+func parseInBlocks(_ text: String, blockSize: Int, pieces: [Int]) throws -> [ParsedRecord] {
+    var options = CSVReadOptions()
+    options.chunkSize = max(1, pieces.min() ?? 1)
+    let reader = CSVBlockReader(source: ChunkedSource(text, pieces: pieces), options: options, blockSize: blockSize)
+    var records: [ParsedRecord] = []
+    var expectedRecordsBefore = 0
+    while let block = try reader.nextBlock() {
+        #expect(block.recordsBefore == expectedRecordsBefore, "records before a block of \(text.debugDescription)")
+        try block.forEachRecord(source: "memory.csv") { record in
+            records.append(ParsedRecord(record))
+            return true
+        }
+        expectedRecordsBefore = records.count
     }
     return records
 }
@@ -66,6 +89,8 @@ let corpus: [String] = [
     "a,b\n\"closed\"junk,2\n5,6\n",
     "a\rb\rc",
     "h\n\"q\"\r\n\"\"\"\"\r\n",
+    "a,b\n\n1,2\n\n\n3,4\n,\n5,",
+    "x,y\n1,2\n3,4\n\"5\",6\n7,8\n",
 ]
 
 @Suite("CSV reader")
@@ -158,6 +183,26 @@ struct CSVReaderTests {
             options.chunkSize = piece
             #expect(try parse(ChunkedSource(text, pieces: [piece]), options: options) == whole, "input \(text.debugDescription)")
             #expect(try parse(ChunkedSource(text, pieces: [1, piece, 2]), options: CSVReadOptions()) == whole, "input \(text.debugDescription)")
+        }
+    }
+
+    @Test("blocks cut at record boundaries give the records and lines of one sequential read",
+          arguments: [1, 2, 5, 16, 1 << 20])
+    func blocksEqualSequential(blockSize: Int) throws {
+        for text in corpus + ["a,b\r", "a,b\r\r\n1,2\r", "x\n\"a\r\nb\"\r\n\"c\"\"\"\r\nlast"] {
+            let sequential = try parse(text)
+            #expect(try parseInBlocks(text, blockSize: blockSize, pieces: [1]) == sequential, "input \(text.debugDescription)")
+            #expect(try parseInBlocks(text, blockSize: blockSize, pieces: [3, 1, 7]) == sequential, "input \(text.debugDescription)")
+        }
+    }
+
+    @Test("a record longer than the block and field limits stops the block reader with its line")
+    func blockReaderFieldLimit() throws {
+        var options = CSVReadOptions()
+        options.maxFieldBytes = 100
+        let reader = CSVBlockReader(source: ChunkedSource("a\n1\n\"" + String(repeating: "y", count: 5000)), options: options, blockSize: 10)
+        #expect(throws: CSVError.fieldTooLarge(InputLocation(source: "memory.csv", line: 3), limit: 100)) {
+            while try reader.nextBlock() != nil {}
         }
     }
 

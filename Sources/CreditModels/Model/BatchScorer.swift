@@ -38,6 +38,12 @@ public struct BatchScorer: Sendable {
         self.design = Matrix(rows: coefficients.count, columns: capacity)
     }
 
+    /// Limits BLAS to `count` threads, for the whole process. Jobs that score blocks in parallel
+    /// call it with 1: each batch is small, and idle OpenBLAS threads spin against the job's own.
+    public static func limitLinearAlgebraThreads(to count: Int) {
+        BLAS.setThreadCount(count)
+    }
+
     /// `true` when the batch is full and must be scored before appending more.
     public var isFull: Bool { count == capacity }
 
