@@ -27,7 +27,9 @@ struct ScoredBatch {
     private(set) var rowsRead = 0
     private(set) var rejectsByReason: [String: Int] = [:]
     private var scorer: BatchScorer
-    private var pendingKept: [[String]] = []
+    /// Kept columns of the rows waiting in `scorer`, as CSV fields, and where each row's end.
+    private var pendingKept = CSVFormatter()
+    private var pendingKeptEnds: [Int] = []
     private var pendingRows: [Int] = []
     private let writeRowNumber: Bool
 
@@ -41,18 +43,36 @@ struct ScoredBatch {
     var rowsScored: Int { outputRowEnds.count }
     var rowsRejected: Int { marks.count }
 
-    /// Adds one record: its feature values (model order), the kept columns and its row number.
-    mutating func add(_ values: [FeatureValue], kept: [String], row: Int, location: () -> InputLocation) {
+    /// Adds one record given as feature values (model order); `keep` appends its kept columns.
+    mutating func add(
+        _ values: [FeatureValue], row: Int, location: () -> InputLocation, keep: (inout CSVFormatter) -> Void
+    ) {
+        add(row: row, location: location, keep: keep) { scorer in
+            do throws(ScoringFailure) {
+                try scorer.append(values)
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+
+    /// Adds one record that `encode` writes into the scorer with the row-by-row encoding API
+    /// (returning a failure instead when a value cannot be scored); `keep` appends its kept columns.
+    mutating func add(
+        row: Int, location: () -> InputLocation, keep: (inout CSVFormatter) -> Void,
+        encode: (inout BatchScorer) -> ScoringFailure?
+    ) {
         rowsRead += 1
-        do {
-            try scorer.append(values)
-        } catch {
+        if let failure = encode(&scorer) {
             var place = location()
-            place.field = bundle.file.model.features[error.featureIndex].name
-            reject(RecordError(error.reason, at: place), counted: true)
+            place.field = bundle.file.model.features[failure.featureIndex].name
+            reject(RecordError(failure.reason, at: place), counted: true)
             return
         }
-        pendingKept.append(kept)
+        pendingKept.startFields()
+        keep(&pendingKept)
+        pendingKeptEnds.append(pendingKept.count)
         pendingRows.append(row)
         if scorer.isFull { scorePending() }
     }
@@ -73,15 +93,19 @@ struct ScoredBatch {
     mutating func scorePending() {
         guard scorer.count > 0 else { return }
         let etas = scorer.linearPredictors()
+        var keptStart = 0
         for (index, eta) in etas.enumerated() {
             if writeRowNumber { output.append(integer: pendingRows[index]) }
-            for value in pendingKept[index] { output.append(field: value) }
+            let keptEnd = pendingKeptEnds[index]
+            if keptEnd > keptStart { output.append(formattedFields: pendingKept.bytes[keptStart..<keptEnd]) }
+            keptStart = keptEnd
             output.append(number: LogisticModel.probability(linearPredictor: eta))
             output.append(number: bundle.file.scaling.score(linearPredictor: eta))
             output.endRecord()
             outputRowEnds.append(output.count)
         }
-        pendingKept.removeAll(keepingCapacity: true)
+        pendingKept.removeAll()
+        pendingKeptEnds.removeAll(keepingCapacity: true)
         pendingRows.removeAll(keepingCapacity: true)
     }
 

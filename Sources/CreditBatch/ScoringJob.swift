@@ -196,9 +196,8 @@ struct BlockScorer: Sendable {
     let bundle: ModelBundle
     let source: String
     let columnCount: Int
-    let featurePositions: [Int]
-    /// Per model feature, whether it is numeric (read as a number) or categorical (as a label).
-    let featureIsNumeric: [Bool]
+    /// How to read each model feature from a CSV record, in model order.
+    let plans: [FeaturePlan]
     let keepPositions: [Int]
     let writeLineNumber: Bool
     let outputHeader: [String]
@@ -212,10 +211,8 @@ struct BlockScorer: Sendable {
         self.bundle = bundle
         self.source = header.source
         self.columnCount = header.names.count
-        self.featurePositions = try bundle.file.model.features.map { feature throws(CSVError) in try header.require(feature.name) }
-        self.featureIsNumeric = bundle.file.model.features.map { feature in
-            if case .numeric = feature.encoding { return true }
-            return false
+        self.plans = try bundle.file.model.features.map { feature throws(CSVError) in
+            FeaturePlan(feature, position: try header.require(feature.name))
         }
         self.keepPositions = try keep.map { name throws(CSVError) in try header.require(name) }
         self.writeLineNumber = options.keep == nil && keep.isEmpty
@@ -226,8 +223,6 @@ struct BlockScorer: Sendable {
 
     func score(_ block: CSVBlock) throws -> Result {
         var result = Result(batch: ScoredBatch(bundle: bundle, capacity: batchSize, writeRowNumber: writeLineNumber))
-        let model = bundle.file.model
-        var values = Array(repeating: FeatureValue.missing, count: model.features.count)
         // Record number in the input, header included (the header is record 1).
         var recordNumber = block.recordsBefore
         try block.forEachRecord(source: source) { record in
@@ -247,35 +242,70 @@ struct BlockScorer: Sendable {
                     .raggedRow(expected: columnCount, found: record.fieldCount), at: InputLocation(source: source, line: line)))
                 return true
             }
-            if let failure = readValues(record, into: &values) {
-                result.batch.reject(RecordError(
-                    failure.reason, at: InputLocation(source: source, line: line, field: model.features[failure.featureIndex].name)))
-                return true
-            }
-            result.batch.add(values, kept: keepPositions.map { record.string(at: $0) }, row: line) {
-                InputLocation(source: source, line: line)
-            }
+            result.batch.add(
+                row: line, location: { InputLocation(source: source, line: line) },
+                keep: { formatter in
+                    for position in keepPositions { record.withFieldBytes(at: position) { formatter.append(fieldBytes: $0) } }
+                },
+                encode: { scorer in encode(record, into: &scorer) })
             return true
         }
         result.batch.scorePending()
         return result
     }
 
-    /// Converts the record's fields to feature values; numbers that do not parse fail here.
-    private func readValues(_ record: CSVRecord, into values: inout [FeatureValue]) -> ScoringFailure? {
-        for index in featurePositions.indices {
-            let position = featurePositions[index]
-            if featureIsNumeric[index] {
+    /// Writes the record's features into the scorer's next row, following the model's policies.
+    private func encode(_ record: CSVRecord, into scorer: inout BatchScorer) -> ScoringFailure? {
+        scorer.startRow()
+        for (index, plan) in plans.enumerated() {
+            switch plan {
+            case .numeric(let position, let imputed):
                 switch record.number(at: position) {
-                case .value(let number): values[index] = .number(number)
-                case .empty: values[index] = .missing
+                case .value(let number): scorer.setNumber(number, feature: index)
+                case .empty:
+                    guard let imputed else { return ScoringFailure(featureIndex: index, reason: .missingValue) }
+                    scorer.setNumber(imputed, feature: index)
                 case .notANumber: return ScoringFailure(featureIndex: index, reason: .notANumber)
                 case .notFinite: return ScoringFailure(featureIndex: index, reason: .notFinite)
                 }
-            } else {
-                values[index] = record.isEmpty(at: position) ? .missing : .category(record.string(at: position))
+            case .categorical(let position, let levels, let missingLevel, let unknownLevel):
+                let level: Int? = record.withFieldBytes(at: position) { bytes in
+                    if bytes.isEmpty { return missingLevel ?? -1 }
+                    return levels.firstIndex { $0.elementsEqual(bytes) } ?? unknownLevel
+                }
+                guard let level, level >= 0 else {
+                    return ScoringFailure(featureIndex: index, reason: level == nil ? .unknownCategory : .missingValue)
+                }
+                scorer.setLevel(level, feature: index)
             }
         }
+        scorer.finishRow()
         return nil
+    }
+}
+
+/// How one model feature is read from a CSV record: its column, and its policies resolved to
+/// an imputed number or level positions, with level labels as bytes so matching needs no `String`.
+enum FeaturePlan: Sendable {
+    case numeric(position: Int, imputed: Double?)
+    case categorical(position: Int, levels: [[UInt8]], missingLevel: Int?, unknownLevel: Int?)
+
+    init(_ feature: ModelFeature, position: Int) {
+        switch feature.encoding {
+        case .numeric(_, let missing):
+            if case .impute(let value) = missing {
+                self = .numeric(position: position, imputed: value)
+            } else {
+                self = .numeric(position: position, imputed: nil)
+            }
+        case .categorical(_, let levels, let missing, let unknown):
+            func levelPosition(_ policy: ModelFeature.CategoryPolicy) -> Int? {
+                guard case .level(let label) = policy else { return nil }
+                return levels.firstIndex { $0.value == label }
+            }
+            self = .categorical(
+                position: position, levels: levels.map { Array($0.value.utf8) },
+                missingLevel: levelPosition(missing), unknownLevel: levelPosition(unknown))
+        }
     }
 }

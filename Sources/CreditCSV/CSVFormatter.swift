@@ -33,6 +33,33 @@ public struct CSVFormatter: Sendable {
         bytes.append(0x22)
     }
 
+    /// Appends a field given as raw bytes, quoting it when needed.
+    public mutating func append(fieldBytes field: UnsafeRawBufferPointer) {
+        separate()
+        let needsQuotes = field.contains { $0 == delimiter || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else {
+            bytes.append(contentsOf: field)
+            return
+        }
+        bytes.append(0x22)
+        for byte in field {
+            if byte == 0x22 { bytes.append(0x22) }
+            bytes.append(byte)
+        }
+        bytes.append(0x22)
+    }
+
+    /// Appends fields that are already CSV text (joined by the delimiter) as the next fields.
+    public mutating func append(formattedFields text: ArraySlice<UInt8>) {
+        separate()
+        bytes.append(contentsOf: text)
+    }
+
+    /// Starts a new record without writing a line break, for text that holds fields only.
+    public mutating func startFields() {
+        fieldsInRecord = 0
+    }
+
     /// Appends a number in its shortest round-trip form (`0.1`, `612.5`, `1e-20`); whole numbers
     /// below 10¹⁵ without a decimal point.
     public mutating func append(number: Double) {

@@ -109,8 +109,9 @@ public struct ModelFile: Sendable, Equatable, Codable {
     public var model: LogisticModel
     /// Score scaling.
     public var scaling: ScoreScaling
-    /// Training provenance.
-    public var training: Training
+    /// Training provenance; `nil` for a model CreditEngine did not fit (a generated true model,
+    /// or one imported from elsewhere).
+    public var training: Training?
     /// Example cases with recorded outputs.
     public var examples: [Example]
     /// SHA-256 of the canonical JSON of this document without this field.
@@ -119,7 +120,7 @@ public struct ModelFile: Sendable, Equatable, Codable {
     /// Creates a document; ``sealed()`` fills in the digest.
     public init(
         modelId: String, modelVersion: String, target: Target, model: LogisticModel,
-        scaling: ScoreScaling, training: Training, examples: [Example]
+        scaling: ScoreScaling, training: Training?, examples: [Example]
     ) {
         self.schemaVersion = Self.currentSchemaVersion
         self.modelId = modelId

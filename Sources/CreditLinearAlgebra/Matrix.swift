@@ -52,6 +52,15 @@ package struct Matrix: Sendable, Equatable {
         }
     }
 
+    /// Sets every element of `column` to `value`.
+    package mutating func fill(column: Int, with value: Double) {
+        precondition(column >= 0 && column < columns, "column out of range")
+        let start = column * leadingDimension
+        storage.withUnsafeMutableBufferPointer { buffer in
+            UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + rows)]).update(repeating: value)
+        }
+    }
+
     /// Copies the upper triangle into the lower one (LAPACK's symmetric routines fill one half).
     package mutating func symmetrizeFromUpper() {
         precondition(rows == columns, "only a square matrix can be symmetrized")

@@ -13,11 +13,12 @@ enum CoefficientTableFormatter {
             guard let value else { return "n/a" }
             return String(format: "%.6g", value)
         }
+        let counts = file.training.map { "\($0.rows) rows, \($0.events) events, " } ?? ""
+        let metrics = file.training.map { String(format: "  AUC %.4f  Gini %.4f  KS %.4f", $0.metrics.auc, $0.metrics.gini, $0.metrics.ks) } ?? ""
         var lines = [
-            "model \(file.modelId)@\(file.modelVersion): \(file.training.rows) rows, \(file.training.events) events, "
+            "model \(file.modelId)@\(file.modelVersion): \(counts)"
                 + "\(fit.report.iterations) iterations, status \(fit.report.status == .converged ? "converged" : "NOT CONVERGED")",
-            String(format: "log-likelihood %.6f  AUC %.4f  Gini %.4f  KS %.4f",
-                   fit.report.logLikelihood, file.training.metrics.auc, file.training.metrics.gini, file.training.metrics.ks),
+            String(format: "log-likelihood %.6f", fit.report.logLikelihood) + metrics,
             "",
             pad("term", width, left: true) + pad("estimate", 14) + pad("std.error", 14) + pad("z", 10) + pad("p", 12),
         ]

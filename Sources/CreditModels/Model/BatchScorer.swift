@@ -47,22 +47,48 @@ public struct BatchScorer: Sendable {
     /// `true` when the batch is full and must be scored before appending more.
     public var isFull: Bool { count == capacity }
 
+    // MARK: - Row-by-row encoding (for adapters that resolve values themselves)
+
+    /// Starts encoding a record in the next free slot: every feature at 0, the intercept at 1.
+    /// Follow with ``setNumber(_:feature:)`` and ``setLevel(_:feature:)`` for every feature,
+    /// then ``finishRow()``; a row abandoned before `finishRow()` is overwritten by the next one.
+    /// Values set this way must already follow the model's policies (imputed, level positions).
+    public mutating func startRow() {
+        precondition(!isFull, "batch is full: call linearPredictors() first")
+        design.fill(column: count, with: 0)
+        design[0, count] = 1
+    }
+
+    /// Sets numeric feature `feature` (index in ``LogisticModel/features``) of the row being encoded.
+    public mutating func setNumber(_ value: Double, feature: Int) {
+        design[firstColumn[feature], count] = value
+    }
+
+    /// Sets categorical feature `feature` of the row being encoded to the level at `position` in
+    /// its `levels`.
+    public mutating func setLevel(_ position: Int, feature: Int) {
+        design[firstColumn[feature] + position, count] = 1
+    }
+
+    /// Adds the row being encoded to the batch.
+    public mutating func finishRow() {
+        count += 1
+    }
+
     /// Encodes one record (values in model feature order) into the batch.
     ///
     /// - Throws: ``ScoringFailure`` when a value cannot be scored; the batch is unchanged.
     public mutating func append(_ values: [FeatureValue]) throws(ScoringFailure) {
         precondition(!isFull, "batch is full: call linearPredictors() first")
         precondition(values.count == model.features.count, "one value per model feature is required")
-        let column = count
-        for row in 0..<design.rows { design[row, column] = 0 }
-        design[0, column] = 1
+        startRow()
         for index in model.features.indices {
             switch try model.resolve(feature: index, values[index]) {
-            case .number(let number): design[firstColumn[index], column] = number
-            case .level(let position): design[firstColumn[index] + position, column] = 1
+            case .number(let number): setNumber(number, feature: index)
+            case .level(let position): setLevel(position, feature: index)
             }
         }
-        count += 1
+        finishRow()
     }
 
     /// The linear predictors of the appended records, in append order; empties the batch.

@@ -17,6 +17,9 @@ public struct SyntheticLoans: Sendable {
     public let trueCoefficients: [Double]
     private let means: [Double]
     private let scales: [Double]
+
+    /// The mean of each feature (`μⱼ`; the 0.3-lag mixing keeps it).
+    public var featureMeans: [Double] { means }
     private var random: SplitMix64
     private var previous: Double = 0
 
