@@ -197,7 +197,7 @@ struct BlockScorer: Sendable {
     let source: String
     let columnCount: Int
     /// How to read each model feature from a CSV record, in model order.
-    let plans: [FeaturePlan]
+    let plan: RecordPlan
     let keepPositions: [Int]
     let writeLineNumber: Bool
     let outputHeader: [String]
@@ -211,9 +211,7 @@ struct BlockScorer: Sendable {
         self.bundle = bundle
         self.source = header.source
         self.columnCount = header.names.count
-        self.plans = try bundle.file.model.features.map { feature throws(CSVError) in
-            FeaturePlan(feature, position: try header.require(feature.name))
-        }
+        self.plan = try RecordPlan(model: bundle.file.model, header: header)
         self.keepPositions = try keep.map { name throws(CSVError) in try header.require(name) }
         self.writeLineNumber = options.keep == nil && keep.isEmpty
         self.outputHeader = (writeLineNumber ? ["line"] : keep) + ["probability_of_default", "score"]
@@ -257,24 +255,22 @@ struct BlockScorer: Sendable {
     /// Writes the record's features into the scorer's next row, following the model's policies.
     private func encode(_ record: CSVRecord, into scorer: inout BatchScorer) -> ScoringFailure? {
         scorer.startRow()
-        for (index, plan) in plans.enumerated() {
-            switch plan {
-            case .numeric(let position, let imputed):
+        for index in 0..<plan.positions.count {
+            let position = plan.positions[index]
+            if plan.isNumeric[index] {
                 switch record.number(at: position) {
                 case .value(let number): scorer.setNumber(number, feature: index)
                 case .empty:
-                    guard let imputed else { return ScoringFailure(featureIndex: index, reason: .missingValue) }
+                    let imputed = plan.imputed[index]
+                    guard !imputed.isNaN else { return ScoringFailure(featureIndex: index, reason: .missingValue) }
                     scorer.setNumber(imputed, feature: index)
                 case .notANumber: return ScoringFailure(featureIndex: index, reason: .notANumber)
                 case .notFinite: return ScoringFailure(featureIndex: index, reason: .notFinite)
                 }
-            case .categorical(let position, let levels, let missingLevel, let unknownLevel):
-                let level: Int? = record.withFieldBytes(at: position) { bytes in
-                    if bytes.isEmpty { return missingLevel ?? -1 }
-                    return levels.firstIndex { $0.elementsEqual(bytes) } ?? unknownLevel
-                }
-                guard let level, level >= 0 else {
-                    return ScoringFailure(featureIndex: index, reason: level == nil ? .unknownCategory : .missingValue)
+            } else {
+                let level = record.withFieldBytes(at: position) { plan.level(of: $0, feature: index) }
+                guard level >= 0 else {
+                    return ScoringFailure(featureIndex: index, reason: level == RecordPlan.missing ? .missingValue : .unknownCategory)
                 }
                 scorer.setLevel(level, feature: index)
             }
@@ -284,28 +280,89 @@ struct BlockScorer: Sendable {
     }
 }
 
-/// How one model feature is read from a CSV record: its column, and its policies resolved to
-/// an imputed number or level positions, with level labels as bytes so matching needs no `String`.
-enum FeaturePlan: Sendable {
-    case numeric(position: Int, imputed: Double?)
-    case categorical(position: Int, levels: [[UInt8]], missingLevel: Int?, unknownLevel: Int?)
+/// How each model feature is read from a CSV record: its column, and its policies resolved to an
+/// imputed number or level positions. Kept in flat arrays of plain values (labels as bytes) so
+/// that encoding a row costs no reference counting and no `String`.
+struct RecordPlan: Sendable {
+    /// ``level(of:feature:)`` results for a value the policies reject.
+    static let missing = -1
+    static let unknown = -2
 
-    init(_ feature: ModelFeature, position: Int) {
-        switch feature.encoding {
-        case .numeric(_, let missing):
-            if case .impute(let value) = missing {
-                self = .numeric(position: position, imputed: value)
-            } else {
-                self = .numeric(position: position, imputed: nil)
+    /// Column of each feature, in model order.
+    let positions: [Int]
+    let isNumeric: [Bool]
+    /// Value used for an empty numeric cell; NaN when empty cells are rejected.
+    let imputed: [Double]
+    /// Level position for an empty / unseen categorical cell, or `missing` / `unknown` to reject.
+    let missingLevel: [Int]
+    let unknownLevel: [Int]
+    /// Labels of feature `f` are labels `firstLabel[f] ..< firstLabel[f + 1]`; label `k` is
+    /// `labelBytes[labelStart[k] ..< labelStart[k + 1]]`.
+    let firstLabel: [Int]
+    let labelStart: [Int]
+    let labelBytes: [UInt8]
+
+    /// Resolves every model feature to its column.
+    /// - Throws: ``CSVError/missingColumn(_:)`` for the first absent column.
+    init(model: LogisticModel, header: HeaderIndex) throws(CSVError) {
+        var positions: [Int] = []
+        var isNumeric: [Bool] = []
+        var imputed: [Double] = []
+        var missingLevel: [Int] = []
+        var unknownLevel: [Int] = []
+        var firstLabel = [0]
+        var labelStart = [0]
+        var labelBytes: [UInt8] = []
+        for feature in model.features {
+            positions.append(try header.require(feature.name))
+            switch feature.encoding {
+            case .numeric(_, let missing):
+                isNumeric.append(true)
+                if case .impute(let value) = missing { imputed.append(value) } else { imputed.append(.nan) }
+                missingLevel.append(Self.missing)
+                unknownLevel.append(Self.unknown)
+            case .categorical(_, let levels, let missing, let unknown):
+                isNumeric.append(false)
+                imputed.append(.nan)
+                func position(_ policy: ModelFeature.CategoryPolicy, otherwise: Int) -> Int {
+                    guard case .level(let label) = policy else { return otherwise }
+                    return levels.firstIndex { $0.value == label } ?? otherwise
+                }
+                missingLevel.append(position(missing, otherwise: Self.missing))
+                unknownLevel.append(position(unknown, otherwise: Self.unknown))
+                for level in levels {
+                    labelBytes.append(contentsOf: level.value.utf8)
+                    labelStart.append(labelBytes.count)
+                }
             }
-        case .categorical(_, let levels, let missing, let unknown):
-            func levelPosition(_ policy: ModelFeature.CategoryPolicy) -> Int? {
-                guard case .level(let label) = policy else { return nil }
-                return levels.firstIndex { $0.value == label }
-            }
-            self = .categorical(
-                position: position, levels: levels.map { Array($0.value.utf8) },
-                missingLevel: levelPosition(missing), unknownLevel: levelPosition(unknown))
+            firstLabel.append(labelStart.count - 1)
         }
+        self.positions = positions
+        self.isNumeric = isNumeric
+        self.imputed = imputed
+        self.missingLevel = missingLevel
+        self.unknownLevel = unknownLevel
+        self.firstLabel = firstLabel
+        self.labelStart = labelStart
+        self.labelBytes = labelBytes
+    }
+
+    /// The level position of categorical feature `feature` for the cell `bytes`, after the
+    /// missing and unknown policies; `missing` or `unknown` when they reject it.
+    func level(of bytes: UnsafeRawBufferPointer, feature: Int) -> Int {
+        if bytes.isEmpty { return missingLevel[feature] }
+        let first = firstLabel[feature]
+        for label in first..<firstLabel[feature + 1] {
+            let start = labelStart[label]
+            let end = labelStart[label + 1]
+            guard end - start == bytes.count else { continue }
+            var same = true
+            for offset in 0..<bytes.count where labelBytes[start + offset] != bytes[offset] {
+                same = false
+                break
+            }
+            if same { return label - first }
+        }
+        return unknownLevel[feature]
     }
 }

@@ -28,7 +28,7 @@ public struct CSVBlock: Sendable {
     /// Calls `body` once per record of the block, in order, until it returns `false`.
     /// - Throws: ``CSVError/fieldTooLarge(_:limit:)`` or what `body` throws.
     public func forEachRecord(source: String, _ body: (CSVRecord) throws -> Bool) throws {
-        let scanner = CSVScanner(delimiter: delimiter, maxFieldBytes: maxFieldBytes, firstLine: firstLine)
+        let scanner = CSVScanner(delimiter: delimiter, maxFieldBytes: maxFieldBytes, firstLine: firstLine, borrowsInput: true)
         try bytes.withUnsafeBytes { buffer in
             var position = 0
             while true {

@@ -22,6 +22,9 @@ final class CSVScanner {
 
     let delimiter: UInt8
     let maxFieldBytes: Int
+    /// When the caller keeps all input bytes alive until the record is used (a whole block),
+    /// unquoted fields point into the input instead of being copied.
+    let borrowsInput: Bool
 
     /// Unescaped bytes of the current record's fields, back to back.
     private var bytes: UnsafeMutablePointer<UInt8>
@@ -29,8 +32,14 @@ final class CSVScanner {
     private var byteCapacity = 4096
     /// End offset in `bytes` of each completed field of the current record.
     private var ends: UnsafeMutablePointer<Int>
+    /// For a field that points into the input: its start and length (`nil` when copied).
+    private var borrowedStarts: UnsafeMutablePointer<UnsafeRawPointer?>
+    private var borrowedLengths: UnsafeMutablePointer<Int>
     private var endCount = 0
     private var endCapacity = 64
+    /// The current field, when it points into the input.
+    private var currentBorrow: UnsafeRawPointer?
+    private var currentBorrowLength = 0
     /// Physical line (1-based) where the current record starts.
     private(set) var recordLine = 1
     /// Set when the current record's quoting is broken.
@@ -44,18 +53,23 @@ final class CSVScanner {
     private var recordHasContent = false
 
     /// A scanner whose first byte is on physical line `firstLine`.
-    init(delimiter: UInt8, maxFieldBytes: Int, firstLine: Int = 1) {
+    init(delimiter: UInt8, maxFieldBytes: Int, firstLine: Int = 1, borrowsInput: Bool = false) {
         self.delimiter = delimiter
         self.maxFieldBytes = maxFieldBytes
+        self.borrowsInput = borrowsInput
         self.line = firstLine
         self.recordLine = firstLine
         bytes = .allocate(capacity: byteCapacity)
         ends = .allocate(capacity: endCapacity)
+        borrowedStarts = .allocate(capacity: endCapacity)
+        borrowedLengths = .allocate(capacity: endCapacity)
     }
 
     deinit {
         bytes.deallocate()
         ends.deallocate()
+        borrowedStarts.deallocate()
+        borrowedLengths.deallocate()
     }
 
     /// The outcome of feeding bytes.
@@ -69,6 +83,7 @@ final class CSVScanner {
     /// Clears the previous record before scanning the next one.
     func beginRecord() {
         byteCount = 0
+        currentBorrow = nil
         endCount = 0
         fieldStart = 0
         quotingProblem = nil
@@ -111,7 +126,14 @@ final class CSVScanner {
                         if next == delimiter || next == lineFeed || next == carriageReturn { break }
                         end += 1
                     }
-                    try append(UnsafeRawBufferPointer(rebasing: input[(index - 1)..<end]))
+                    let run = UnsafeRawBufferPointer(rebasing: input[(index - 1)..<end])
+                    if borrowsInput, state == .fieldStart {
+                        guard run.count <= maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+                        currentBorrow = run.baseAddress
+                        currentBorrowLength = run.count
+                    } else {
+                        try append(run)
+                    }
                     index = end
                     state = .unquoted
                     recordHasContent = true
@@ -169,6 +191,9 @@ final class CSVScanner {
     @inline(__always)
     func withField<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         precondition(index >= 0 && index < endCount, "field index out of range")
+        if let borrowed = borrowedStarts[index] {
+            return try body(UnsafeRawBufferPointer(start: borrowed, count: borrowedLengths[index]))
+        }
         let start = index == 0 ? 0 : ends[index - 1]
         return try body(UnsafeRawBufferPointer(start: bytes + start, count: ends[index] - start))
     }
@@ -198,17 +223,30 @@ final class CSVScanner {
     }
 
     private func endField() {
-        if endCount == endCapacity {
-            let grown = UnsafeMutablePointer<Int>.allocate(capacity: endCapacity * 2)
-            grown.update(from: ends, count: endCount)
-            ends.deallocate()
-            ends = grown
-            endCapacity *= 2
-        }
+        if endCount == endCapacity { growFields() }
         ends[endCount] = byteCount
+        borrowedStarts[endCount] = currentBorrow
+        borrowedLengths[endCount] = currentBorrowLength
+        currentBorrow = nil
         endCount += 1
         fieldStart = byteCount
         state = .fieldStart
+    }
+
+    private func growFields() {
+        let capacity = endCapacity * 2
+        ends = Self.moved(ends, count: endCount, capacity: capacity)
+        borrowedStarts = Self.moved(borrowedStarts, count: endCount, capacity: capacity)
+        borrowedLengths = Self.moved(borrowedLengths, count: endCount, capacity: capacity)
+        endCapacity = capacity
+    }
+
+    /// A larger allocation holding the first `count` elements of `old`, which is freed.
+    private static func moved<T>(_ old: UnsafeMutablePointer<T>, count: Int, capacity: Int) -> UnsafeMutablePointer<T> {
+        let grown = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+        grown.moveInitialize(from: old, count: count)
+        old.deallocate()
+        return grown
     }
 
     /// Ends the record at a line break; a line with nothing on it is skipped, not a record.

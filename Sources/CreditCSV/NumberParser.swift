@@ -49,7 +49,52 @@ public enum NumberParser {
     }
 
     /// Parses `bytes`.
+    @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result {
+        if let value = parsePlainDecimal(bytes) { return .value(value) }
+        return parseGeneral(bytes)
+    }
+
+    /// The common form, fast: `-?digits(.digits)?` with at most 15 digits in all, so the
+    /// mantissa is exact and one division (Clinger's fast path) rounds correctly. `nil` for
+    /// anything else, which ``parseGeneral(_:)`` handles.
+    @inline(__always)
+    private static func parsePlainDecimal(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        let count = bytes.count
+        guard count > 0, count <= 17 else { return nil }
+        var index = 0
+        let negative = bytes[0] == UInt8(ascii: "-")
+        if negative { index = 1 }
+        var mantissa: UInt64 = 0
+        let integerStart = index
+        while index < count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            index += 1
+        }
+        var digits = index - integerStart
+        var fractionDigits = 0
+        if index < count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let fractionStart = index
+            while index < count {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                index += 1
+            }
+            fractionDigits = index - fractionStart
+            digits += fractionDigits
+        }
+        guard index == count, digits > 0, digits <= 15 else { return nil }
+        let value = fractionDigits == 0 ? Double(mantissa) : Double(mantissa) / exactPowerOfTen(fractionDigits)
+        return negative ? -value : value
+    }
+
+    /// Every accepted form, with the fast path where it is exact and the standard library's
+    /// correctly rounded conversion otherwise.
+    private static func parseGeneral(_ bytes: UnsafeRawBufferPointer) -> Result {
         var start = 0
         var end = bytes.count
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
