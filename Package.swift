@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -77,8 +78,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CreditSQLite",
+            dependencies: ["CreditCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CreditBatch",
-            dependencies: ["CreditEngine", "CreditCSV", "CreditAudit"],
+            dependencies: ["CreditEngine", "CreditCSV", "CreditSQLite", "CreditAudit"],
             swiftSettings: swiftSettings
         ),
 

@@ -1,10 +1,13 @@
 public import CreditCSV
 public import CreditCore
+public import CreditSQLite
 
 /// A problem that stops a batch job, with the location to fix.
 public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Reading or writing CSV failed, or the header is unusable.
     case csv(CSVError)
+    /// A SQLite database or table cannot be read or written.
+    case sqlite(SQLiteError)
     /// A record that a fit cannot do without (fitting needs every row) is invalid.
     case record(RecordError)
     /// The target column holds a value that is neither the event label nor the one non-event label.
@@ -15,6 +18,7 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .csv(let error): return error.description
+        case .sqlite(let error): return error.description
         case .record(let error): return error.description
         case .invalidTarget(let location, let detail): return "\(location): \(detail)"
         case .tooManyRejects(let limit, let summary):

@@ -1,12 +1,41 @@
 import CreditCSV
 import CreditEngine
+import CreditSQLite
 
-/// Scores records in input order and formats the results: scored rows into `output`, rows that
-/// cannot be scored into `rejects`. Shared by every input (CSV blocks, SQLite).
+/// The kept input columns of the rows waiting to be scored: CSV text (all rows back to back,
+/// for CSV output) or the current row's values (for SQLite).
+struct KeptFields {
+    private(set) var text = CSVFormatter()
+    private(set) var values: [String] = []
+    let collectsValues: Bool
+
+    /// Adds one kept field given as bytes.
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        if collectsValues { values.append(String(decoding: bytes, as: UTF8.self)) } else { text.append(fieldBytes: bytes) }
+    }
+
+    /// Adds one kept field given as text.
+    mutating func append(_ value: String) {
+        if collectsValues { values.append(value) } else { text.append(field: value) }
+    }
+
+    fileprivate mutating func startRow() {
+        text.startFields()
+        values.removeAll(keepingCapacity: true)
+    }
+
+    fileprivate mutating func removeAll() {
+        text.removeAll()
+        values.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Scores records in input order and collects the results: scored rows and rows that cannot be
+/// scored, as CSV text or as rows for SQLite. Shared by every input (CSV blocks, SQLite tables).
 ///
 /// Records wait in a ``CreditModels/BatchScorer`` until it is full, then are scored with one BLAS
-/// call and formatted. Each reject remembers how many rows had been scored and how much text had
-/// been written before it, so a reject limit can stop the output at exactly that row.
+/// call. Each reject remembers how many rows had been read and scored before it, so a reject
+/// limit can stop the output at exactly that row.
 struct ScoredBatch {
     /// A point at which a reject was recorded.
     struct RejectMark {
@@ -14,39 +43,46 @@ struct ScoredBatch {
         var rowsRead: Int
         /// Rows scored before it.
         var rowsScored: Int
-        /// Length of `rejects` text after its line.
+        /// Length of the rejects CSV text after its line.
         var rejectBytes: Int
+        /// The reject's reason code.
+        var reason: String
     }
 
     let bundle: ModelBundle
+    /// Whether results are kept as rows (for SQLite) instead of CSV text.
+    let collectsRows: Bool
     private(set) var output = CSVFormatter()
     private(set) var rejects = CSVFormatter()
     /// End of each scored row's text in `output`.
     private(set) var outputRowEnds: [Int] = []
+    private(set) var scoredRows: [ScoredRow] = []
+    private(set) var rejectedRows: [RejectedRow] = []
     private(set) var marks: [RejectMark] = []
     private(set) var rowsRead = 0
+    private(set) var rowsScored = 0
     private(set) var rejectsByReason: [String: Int] = [:]
     private var scorer: BatchScorer
-    /// Kept columns of the rows waiting in `scorer`, as CSV fields, and where each row's end.
-    private var pendingKept = CSVFormatter()
-    private var pendingKeptEnds: [Int] = []
+    /// Kept columns of the rows waiting in `scorer`: CSV text with each row's end, or values.
+    private var kept: KeptFields
+    private var keptTextEnds: [Int] = []
+    private var keptValues: [[String]] = []
     private var pendingRows: [Int] = []
     private let writeRowNumber: Bool
 
-    /// A batch for `bundle`; `writeRowNumber` puts each row's line (or row id) first in the output.
-    init(bundle: ModelBundle, capacity: Int, writeRowNumber: Bool) {
+    /// A batch for `bundle`; `writeRowNumber` puts each row's line first in CSV output.
+    init(bundle: ModelBundle, capacity: Int, writeRowNumber: Bool, collectsRows: Bool) {
         self.bundle = bundle
         self.scorer = BatchScorer(model: bundle.file.model, capacity: capacity)
         self.writeRowNumber = writeRowNumber
+        self.collectsRows = collectsRows
+        self.kept = KeptFields(collectsValues: collectsRows)
     }
 
-    var rowsScored: Int { outputRowEnds.count }
     var rowsRejected: Int { marks.count }
 
     /// Adds one record given as feature values (model order); `keep` appends its kept columns.
-    mutating func add(
-        _ values: [FeatureValue], row: Int, location: () -> InputLocation, keep: (inout CSVFormatter) -> Void
-    ) {
+    mutating func add(_ values: [FeatureValue], row: Int, location: () -> InputLocation, keep: (inout KeptFields) -> Void) {
         add(row: row, location: location, keep: keep) { scorer in
             do throws(ScoringFailure) {
                 try scorer.append(values)
@@ -60,62 +96,65 @@ struct ScoredBatch {
     /// Adds one record that `encode` writes into the scorer with the row-by-row encoding API
     /// (returning a failure instead when a value cannot be scored); `keep` appends its kept columns.
     mutating func add(
-        row: Int, location: () -> InputLocation, keep: (inout CSVFormatter) -> Void,
-        encode: (inout BatchScorer) -> ScoringFailure?
+        row: Int, location: () -> InputLocation, keep: (inout KeptFields) -> Void, encode: (inout BatchScorer) -> ScoringFailure?
     ) {
         rowsRead += 1
         if let failure = encode(&scorer) {
             var place = location()
             place.field = bundle.file.model.features[failure.featureIndex].name
-            reject(RecordError(failure.reason, at: place), counted: true)
+            reject(RecordError(failure.reason, at: place), row: row, counted: true)
             return
         }
-        pendingKept.startFields()
-        keep(&pendingKept)
-        pendingKeptEnds.append(pendingKept.count)
+        kept.startRow()
+        keep(&kept)
+        if collectsRows { keptValues.append(kept.values) } else { keptTextEnds.append(kept.text.count) }
         pendingRows.append(row)
         if scorer.isFull { scorePending() }
     }
 
-    /// Records a row that cannot be scored (`counted`: whether ``add(_:kept:row:location:)`` already counted it as read).
-    mutating func reject(_ error: RecordError, counted: Bool = false) {
+    /// Records a row that cannot be scored (`counted`: whether `add` already counted it as read).
+    mutating func reject(_ error: RecordError, row: Int, counted: Bool = false) {
         if !counted { rowsRead += 1 }
         scorePending()
         rejectsByReason[error.reason.code, default: 0] += 1
-        rejects.append(record: [
-            error.location.source, error.location.line.map(String.init) ?? "", error.location.field ?? "",
-            error.reason.code, error.reason.description,
-        ])
-        marks.append(RejectMark(rowsRead: rowsRead, rowsScored: rowsScored, rejectBytes: rejects.count))
+        if collectsRows {
+            rejectedRows.append(RejectedRow(
+                sourceRow: row, source: error.location.source, field: error.location.field,
+                reason: error.reason.code, message: error.reason.description))
+        } else {
+            rejects.append(record: [
+                error.location.source, error.location.line.map(String.init) ?? "", error.location.field ?? "",
+                error.reason.code, error.reason.description,
+            ])
+        }
+        marks.append(RejectMark(rowsRead: rowsRead, rowsScored: rowsScored, rejectBytes: rejects.count, reason: error.reason.code))
     }
 
-    /// Scores and formats the records waiting in the scorer.
+    /// Scores the records waiting in the scorer and collects their results.
     mutating func scorePending() {
         guard scorer.count > 0 else { return }
         let etas = scorer.linearPredictors()
-        var keptStart = 0
+        var textStart = 0
         for (index, eta) in etas.enumerated() {
+            let probability = LogisticModel.probability(linearPredictor: eta)
+            let score = bundle.file.scaling.score(linearPredictor: eta)
+            if collectsRows {
+                scoredRows.append(ScoredRow(sourceRow: pendingRows[index], kept: keptValues[index], probabilityOfDefault: probability, score: score))
+                continue
+            }
             if writeRowNumber { output.append(integer: pendingRows[index]) }
-            let keptEnd = pendingKeptEnds[index]
-            if keptEnd > keptStart { output.append(formattedFields: pendingKept.bytes[keptStart..<keptEnd]) }
-            keptStart = keptEnd
-            output.append(number: LogisticModel.probability(linearPredictor: eta))
-            output.append(number: bundle.file.scaling.score(linearPredictor: eta))
+            let textEnd = keptTextEnds[index]
+            if textEnd > textStart { output.append(formattedFields: kept.text.bytes[textStart..<textEnd]) }
+            textStart = textEnd
+            output.append(number: probability)
+            output.append(number: score)
             output.endRecord()
             outputRowEnds.append(output.count)
         }
-        pendingKept.removeAll()
-        pendingKeptEnds.removeAll(keepingCapacity: true)
+        rowsScored += etas.count
+        kept.removeAll()
+        keptTextEnds.removeAll(keepingCapacity: true)
+        keptValues.removeAll(keepingCapacity: true)
         pendingRows.removeAll(keepingCapacity: true)
-    }
-
-    /// Empties the formatted text and counts, keeping storage (for reuse on the next batch).
-    mutating func removeAll() {
-        output.removeAll()
-        rejects.removeAll()
-        outputRowEnds.removeAll(keepingCapacity: true)
-        marks.removeAll(keepingCapacity: true)
-        rowsRead = 0
-        rejectsByReason = [:]
     }
 }

@@ -1,5 +1,6 @@
 public import CreditCSV
 public import CreditEngine
+import CreditSQLite
 
 /// One of `count` disjoint parts of an input, by data-row number: row `r` (1-based, header and
 /// blank lines not counted) belongs to part `((r - 1) % count) + 1`. `n` processes with parts
@@ -26,14 +27,29 @@ public struct Shard: Sendable, Equatable, Codable, CustomStringConvertible {
     public var description: String { "\(index)/\(count)" }
 }
 
+/// Where a scoring run reads applications.
+public enum ScoringInput: Sendable, Equatable {
+    /// A CSV file with a header row (`-` for standard input). Rows are numbered by line.
+    case csv(path: String)
+    /// A SQLite table, read in `rowid` order. Rows are numbered by `rowid`.
+    case sqlite(path: String, table: String)
+}
+
+/// Where a scoring run writes scores and rejects.
+public enum ScoringOutput: Sendable, Equatable, Codable {
+    /// A scores CSV and a rejects CSV (`-` for standard output).
+    case csv(path: String, rejects: String)
+    /// Table `table` (scores) and `table_rejects` of a SQLite database, created if missing,
+    /// one transaction per batch; a re-run resumes after the last row stored.
+    case sqlite(path: String, table: String)
+}
+
 /// What a scoring run reads, writes and tolerates.
 public struct ScoringJobOptions: Sendable {
-    /// Input CSV (`-` for standard input).
-    public var input: String
-    /// Output CSV (`-` for standard output).
-    public var output: String
-    /// Rejects CSV: one line per row that could not be scored.
-    public var rejects: String
+    /// The applications.
+    public var input: ScoringInput
+    /// Where scores and rejects go.
+    public var output: ScoringOutput
     /// Input columns copied to the output, before the scores. `nil` means `id` when the input has
     /// it, otherwise the input line number as `line`.
     public var keep: [String]?
@@ -52,10 +68,14 @@ public struct ScoringJobOptions: Sendable {
     public var csv = CSVReadOptions()
 
     /// Options for one run.
-    public init(input: String, output: String, rejects: String) {
+    public init(input: ScoringInput, output: ScoringOutput) {
         self.input = input
         self.output = output
-        self.rejects = rejects
+    }
+
+    /// Options for a CSV-to-CSV run.
+    public init(input: String, output: String, rejects: String) {
+        self.init(input: .csv(path: input), output: .csv(path: output, rejects: rejects))
     }
 }
 
@@ -78,6 +98,10 @@ public struct ScoringSummary: Sendable, Equatable, Codable {
     public var rejectsByReason: [String: Int] = [:]
     /// Rows that belong to other shards (not read, scored or rejected here).
     public var rowsInOtherShards = 0
+    /// Rows skipped because an earlier run already stored them (SQLite output), and the last
+    /// row that run stored.
+    public var rowsAlreadyStored = 0
+    public var resumedAfterRow: Int?
     /// Input bytes consumed.
     public var bytesRead = 0
 
@@ -85,48 +109,55 @@ public struct ScoringSummary: Sendable, Equatable, Codable {
     public var reconciles: Bool { rowsRead == rowsScored + rowsRejected }
 }
 
-/// Scores a CSV input with a model: streams it in blocks scored in parallel, writes scores in
-/// input order, and writes each row it cannot score to the rejects file with its line, field and
-/// reason.
+/// Scores applications with a model: streams the input, writes scores in input order, and
+/// records each row it cannot score with its line (or rowid), field and reason.
 ///
-/// Output columns: the kept columns, then `probability_of_default` and `score`. Rejects columns:
-/// `source,line,field,reason,message`. Memory is bounded by the window of blocks in flight,
-/// whatever the input size. Scores agree with the single-record path to about 1e-15 relative.
+/// CSV input is cut into blocks scored in parallel; SQLite input is read with a cursor. Output
+/// columns: the kept columns, then `probability_of_default` and `score`. Rejects: `source, line,
+/// field, reason, message`. Memory is bounded whatever the input size. Scores agree with the
+/// single-record path to about 1e-15 relative.
 public enum ScoringJob {
-    /// Runs the job; `progress` is called after each block is written.
+    /// Runs the job; `progress` is called after each block or batch is written.
     /// - Throws: ``BatchError`` when the input cannot be read, a required column is missing (before
     ///   any row is scored), an output cannot be written, or the reject limit is passed.
     public static func run(
         bundle: ModelBundle, options: ScoringJobOptions, progress: (ScoringSummary) -> Void = { _ in }
     ) async throws(BatchError) -> ScoringSummary {
         do {
-            return try await runUnchecked(bundle: bundle, options: options, progress: progress)
+            switch options.input {
+            case .csv(let path): return try await scoreCSV(path: path, bundle: bundle, options: options, progress: progress)
+            case .sqlite(let path, let table): return try scoreSQLite(path: path, table: table, bundle: bundle, options: options, progress: progress)
+            }
         } catch let error as BatchError {
             throw error
         } catch let error as CSVError {
             throw .csv(error)
+        } catch let error as SQLiteError {
+            throw .sqlite(error)
         } catch {
             preconditionFailure("unexpected error \(error)")
         }
     }
 
-    private static func runUnchecked(
-        bundle: ModelBundle, options: ScoringJobOptions, progress: (ScoringSummary) -> Void
+    private static func scoreCSV(
+        path: String, bundle: ModelBundle, options: ScoringJobOptions, progress: (ScoringSummary) -> Void
     ) async throws -> ScoringSummary {
-        let blocks = CSVBlockReader(source: try FileByteSource(path: options.input), options: options.csv, blockSize: options.blockSize)
+        let blocks = CSVBlockReader(source: try FileByteSource(path: path), options: options.csv, blockSize: options.blockSize)
         guard let first = try blocks.nextBlock(), let headerRecord = try first.firstRecord(source: blocks.sourceName) else {
             throw CSVError.emptyInput(source: blocks.sourceName)
         }
         let header = try HeaderIndex(names: headerRecord.fields, line: headerRecord.line, source: blocks.sourceName)
-        let scorer = try BlockScorer(bundle: bundle, header: header, options: options)
-
-        let output = try CSVWriter(path: options.output)
-        let rejects = try CSVWriter(path: options.rejects)
-        try output.write(record: scorer.outputHeader)
-        try rejects.write(record: ["source", "line", "field", "reason", "message"])
+        // Every required column is checked before any output is created.
+        let plan = try RecordPlan(model: bundle.file.model, header: header)
+        let layout = try OutputLayout(keep: options.keep, header: header)
+        let sink = try ScoreSink(options.output, layout: layout)
+        let scorer = BlockScorer(
+            bundle: bundle, header: header, plan: plan, layout: layout,
+            options: options, resumeAfter: sink.resumeAfter, collectsRows: sink.collectsRows)
         BatchScorer.limitLinearAlgebraThreads(to: 1)
 
         var summary = ScoringSummary(source: blocks.sourceName, model: bundle.reference, shard: options.shard)
+        summary.resumedAfterRow = sink.resumeAfter > 0 ? sink.resumeAfter : nil
         try await withThrowingTaskGroup(of: (Int, BlockScorer.Result).self) { group in
             var nextBlock: CSVBlock? = first
             var submitted = 0
@@ -144,45 +175,154 @@ public enum ScoringJob {
                 finished[index] = result
                 while let result = finished.removeValue(forKey: written) {
                     written += 1
-                    try merge(result, into: &summary, output: output, rejects: rejects, limit: options.maxRejects)
+                    summary.rowsInOtherShards += result.rowsInOtherShards
+                    summary.rowsAlreadyStored += result.rowsAlreadyStored
+                    try sink.write(result.batch, into: &summary, limit: options.maxRejects)
                     summary.bytesRead = blocks.bytesRead
                     progress(summary)
                 }
                 try submit()
             }
         }
-        try output.flush()
-        try rejects.flush()
+        try sink.finish()
         return summary
     }
 
-    /// Writes one block's results, stopping exactly at the reject over the limit.
-    private static func merge(
-        _ result: BlockScorer.Result, into summary: inout ScoringSummary, output: CSVWriter, rejects: CSVWriter, limit: Int?
-    ) throws {
-        let batch = result.batch
-        summary.rowsInOtherShards += result.rowsInOtherShards
+    private static func scoreSQLite(
+        path: String, table: String, bundle: ModelBundle, options: ScoringJobOptions, progress: (ScoringSummary) -> Void
+    ) throws -> ScoringSummary {
+        let reader = try SQLiteTableReader(path: path, table: table)
+        let header = try HeaderIndex(names: reader.columns, line: 1, source: reader.sourceName)
+        let model = bundle.file.model
+        let positions = try model.features.map { feature throws(CSVError) in try header.require(feature.name) }
+        let layout = try OutputLayout(keep: options.keep, header: header)
+        let keepPositions = try layout.kept.map { name throws(CSVError) in try header.require(name) }
+        let sink = try ScoreSink(options.output, layout: layout)
+        var summary = ScoringSummary(source: reader.sourceName, model: bundle.reference, shard: options.shard)
+        if sink.resumeAfter > 0 {
+            summary.resumedAfterRow = sink.resumeAfter
+            summary.rowsAlreadyStored = try reader.count(throughRowid: Int64(sink.resumeAfter))
+        }
+        let flushEvery = max(options.batchSize * 8, 1)
+        func newBatch() -> ScoredBatch {
+            ScoredBatch(bundle: bundle, capacity: options.batchSize, writeRowNumber: layout.writesRowNumber, collectsRows: sink.collectsRows)
+        }
+        var batch = newBatch()
+        var values = Array(repeating: FeatureValue.missing, count: model.features.count)
+        try reader.forEachRow(after: Int64(sink.resumeAfter)) { rowid, row in
+            let number = Int(rowid)
+            if let shard = options.shard, !shard.contains(row: number) {
+                summary.rowsInOtherShards += 1
+                return
+            }
+            for (index, feature) in model.features.enumerated() {
+                values[index] = SQLiteValues.featureValue(row[positions[index]], numeric: feature.isNumeric)
+            }
+            batch.add(values, row: number, location: { InputLocation(source: reader.sourceName, line: number) }) { kept in
+                for position in keepPositions { kept.append(SQLiteValues.text(row[position])) }
+            }
+            if batch.rowsRead >= flushEvery {
+                batch.scorePending()
+                try sink.write(batch, into: &summary, limit: options.maxRejects)
+                progress(summary)
+                batch = newBatch()
+            }
+        }
+        batch.scorePending()
+        try sink.write(batch, into: &summary, limit: options.maxRejects)
+        try sink.finish()
+        return summary
+    }
+}
+
+/// The kept columns and the output header, decided once from the input header.
+struct OutputLayout: Sendable {
+    /// Input columns copied to the output.
+    let kept: [String]
+    /// Whether the row number (line, or rowid) is written first, as `line`, when nothing is kept.
+    let writesRowNumber: Bool
+
+    /// `keep`, or `id` when the input has it, or the row number.
+    init(keep: [String]?, header: HeaderIndex) throws(CSVError) {
+        let kept = keep ?? (header.position(of: "id") != nil ? ["id"] : [])
+        for name in kept { _ = try header.require(name) }
+        self.kept = kept
+        self.writesRowNumber = keep == nil && kept.isEmpty
+    }
+
+    /// The CSV output header.
+    var csvHeader: [String] { (writesRowNumber ? ["line"] : kept) + ["probability_of_default", "score"] }
+}
+
+/// Writes results, in order, to CSV files or SQLite tables; stops exactly at the reject over the
+/// limit. Used on one task only.
+final class ScoreSink {
+    private let csv: (output: CSVWriter, rejects: CSVWriter)?
+    private let sqlite: SQLiteScoreWriter?
+    /// Rows up to this one are already stored (SQLite output of an earlier run); 0 otherwise.
+    let resumeAfter: Int
+
+    init(_ output: ScoringOutput, layout: OutputLayout) throws {
+        switch output {
+        case .csv(let path, let rejectsPath):
+            let writer = try CSVWriter(path: path)
+            let rejects = try CSVWriter(path: rejectsPath)
+            try writer.write(record: layout.csvHeader)
+            try rejects.write(record: ["source", "line", "field", "reason", "message"])
+            csv = (writer, rejects)
+            sqlite = nil
+            resumeAfter = 0
+        case .sqlite(let path, let table):
+            let writer = try SQLiteScoreWriter(path: path, table: table, keptColumns: layout.kept)
+            csv = nil
+            sqlite = writer
+            resumeAfter = writer.lastWrittenRow
+        }
+    }
+
+    /// Whether batches must collect rows (SQLite) rather than CSV text.
+    var collectsRows: Bool { sqlite != nil }
+
+    /// Writes `batch` and adds its counts to `summary`.
+    /// - Throws: ``BatchError/tooManyRejects(limit:summary:)`` after writing the rows before the
+    ///   reject over `limit`, or a write error.
+    func write(_ batch: ScoredBatch, into summary: inout ScoringSummary, limit: Int?) throws {
+        var scored = batch.rowsScored
+        var rejected = batch.rowsRejected
+        var read = batch.rowsRead
+        var rejectBytes = batch.rejects.count
+        var overLimit = false
         if let limit, summary.rowsRejected + batch.rowsRejected > limit {
             let mark = batch.marks[limit - summary.rowsRejected]
-            var cutOutput = CSVFormatter()
-            cutOutput.appendBytes(batch.output.bytes[0..<(mark.rowsScored == 0 ? 0 : batch.outputRowEnds[mark.rowsScored - 1])])
-            var cutRejects = CSVFormatter()
-            cutRejects.appendBytes(batch.rejects.bytes[0..<mark.rejectBytes])
-            try output.write(cutOutput)
-            try rejects.write(cutRejects)
-            summary.rowsRead += mark.rowsRead
-            summary.rowsScored += mark.rowsScored
-            summary.rowsRejected = limit + 1
-            try output.flush()
-            try rejects.flush()
-            throw BatchError.tooManyRejects(limit: limit, summary: summary)
+            (scored, rejected, read, rejectBytes) = (mark.rowsScored, limit - summary.rowsRejected + 1, mark.rowsRead, mark.rejectBytes)
+            overLimit = true
         }
-        try output.write(batch.output)
-        try rejects.write(batch.rejects)
-        summary.rowsRead += batch.rowsRead
-        summary.rowsScored += batch.rowsScored
-        summary.rowsRejected += batch.rowsRejected
-        for (reason, count) in batch.rejectsByReason { summary.rejectsByReason[reason, default: 0] += count }
+        if let csv {
+            var output = CSVFormatter()
+            output.appendBytes(batch.output.bytes[0..<(scored == 0 ? 0 : batch.outputRowEnds[scored - 1])])
+            var rejects = CSVFormatter()
+            rejects.appendBytes(batch.rejects.bytes[0..<rejectBytes])
+            try csv.output.write(output)
+            try csv.rejects.write(rejects)
+        }
+        if let sqlite {
+            try sqlite.append(scored: Array(batch.scoredRows.prefix(scored)), rejected: Array(batch.rejectedRows.prefix(rejected)))
+        }
+        summary.rowsRead += read
+        summary.rowsScored += scored
+        summary.rowsRejected += rejected
+        if overLimit {
+            for mark in batch.marks.prefix(rejected) { summary.rejectsByReason[mark.reason, default: 0] += 1 }
+            try finish()
+            throw BatchError.tooManyRejects(limit: limit ?? 0, summary: summary)
+        }
+        summary.rejectsByReason.merge(batch.rejectsByReason, uniquingKeysWith: +)
+    }
+
+    /// Flushes the CSV files.
+    func finish() throws {
+        try csv?.output.flush()
+        try csv?.rejects.flush()
     }
 }
 
@@ -191,6 +331,7 @@ struct BlockScorer: Sendable {
     struct Result: Sendable {
         var batch: ScoredBatch
         var rowsInOtherShards = 0
+        var rowsAlreadyStored = 0
     }
 
     let bundle: ModelBundle
@@ -200,27 +341,30 @@ struct BlockScorer: Sendable {
     let plan: RecordPlan
     let keepPositions: [Int]
     let writeLineNumber: Bool
-    let outputHeader: [String]
     let shard: Shard?
     let batchSize: Int
+    let resumeAfter: Int
+    let collectsRows: Bool
 
-    /// Matches model features and kept columns to the header.
-    /// - Throws: ``CSVError/missingColumn(_:)`` for the first absent column.
-    init(bundle: ModelBundle, header: HeaderIndex, options: ScoringJobOptions) throws(CSVError) {
-        let keep = options.keep ?? (header.position(of: "id") != nil ? ["id"] : [])
+    init(
+        bundle: ModelBundle, header: HeaderIndex, plan: RecordPlan, layout: OutputLayout, options: ScoringJobOptions,
+        resumeAfter: Int, collectsRows: Bool
+    ) {
         self.bundle = bundle
         self.source = header.source
         self.columnCount = header.names.count
-        self.plan = try RecordPlan(model: bundle.file.model, header: header)
-        self.keepPositions = try keep.map { name throws(CSVError) in try header.require(name) }
-        self.writeLineNumber = options.keep == nil && keep.isEmpty
-        self.outputHeader = (writeLineNumber ? ["line"] : keep) + ["probability_of_default", "score"]
+        self.plan = plan
+        self.keepPositions = layout.kept.compactMap { header.position(of: $0) }
+        self.writeLineNumber = layout.writesRowNumber
         self.shard = options.shard
         self.batchSize = options.batchSize
+        self.resumeAfter = resumeAfter
+        self.collectsRows = collectsRows
     }
 
     func score(_ block: CSVBlock) throws -> Result {
-        var result = Result(batch: ScoredBatch(bundle: bundle, capacity: batchSize, writeRowNumber: writeLineNumber))
+        var result = Result(batch: ScoredBatch(
+            bundle: bundle, capacity: batchSize, writeRowNumber: writeLineNumber, collectsRows: collectsRows))
         // Record number in the input, header included (the header is record 1).
         var recordNumber = block.recordsBefore
         try block.forEachRecord(source: source) { record in
@@ -231,19 +375,23 @@ struct BlockScorer: Sendable {
                 return true
             }
             let line = record.line
+            if line <= resumeAfter {
+                result.rowsAlreadyStored += 1
+                return true
+            }
             if let problem = record.quotingProblem {
-                result.batch.reject(RecordError(.malformedQuoting(problem), at: InputLocation(source: source, line: line)))
+                result.batch.reject(RecordError(.malformedQuoting(problem), at: InputLocation(source: source, line: line)), row: line)
                 return true
             }
             guard record.fieldCount == columnCount else {
                 result.batch.reject(RecordError(
-                    .raggedRow(expected: columnCount, found: record.fieldCount), at: InputLocation(source: source, line: line)))
+                    .raggedRow(expected: columnCount, found: record.fieldCount), at: InputLocation(source: source, line: line)), row: line)
                 return true
             }
             result.batch.add(
                 row: line, location: { InputLocation(source: source, line: line) },
-                keep: { formatter in
-                    for position in keepPositions { record.withFieldBytes(at: position) { formatter.append(fieldBytes: $0) } }
+                keep: { kept in
+                    for position in keepPositions { record.withFieldBytes(at: position) { kept.append($0) } }
                 },
                 encode: { scorer in encode(record, into: &scorer) })
             return true

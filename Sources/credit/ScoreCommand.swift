@@ -17,8 +17,13 @@ struct ScoreCommand: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: "Model file (model.json).") var model: String
-    @Option(name: .long, help: "Input CSV file, or - for standard input.") var data: String
-    @Option(name: .long, help: "Output CSV file, or - for standard output.") var out: String
+    @Option(name: .long, help: "Input CSV file, or - for standard input.") var data: String?
+    @Option(name: .long, help: "Read applications from this SQLite database (with --table).") var fromSqlite: String?
+    @Option(name: .long, help: "Output CSV file, or - for standard output.") var out: String?
+    @Option(name: .long, help: "Write scores to this SQLite database: table --out-table (or --table) and its _rejects table; re-running resumes.")
+    var toSqlite: String?
+    @Option(name: .long, help: "SQLite table to read (--from-sqlite) or write (--to-sqlite).") var table: String?
+    @Option(name: .long, help: "SQLite table to write, when it differs from --table.") var outTable: String?
     @Option(name: .long, help: "Rejects CSV file (default: OUT.rejects.csv, or rejects.csv for standard output).")
     var rejects: String?
     @Option(name: .long, help: "Input columns to copy to the output (default: id if present, else the line number).")
@@ -31,12 +36,30 @@ struct ScoreCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let maxRejects, maxRejects < 0 { throw ValidationError("--max-rejects must be >= 0") }
+        guard (data == nil) != (fromSqlite == nil) else { throw ValidationError("give exactly one of --data and --from-sqlite") }
+        guard (out == nil) != (toSqlite == nil) else { throw ValidationError("give exactly one of --out and --to-sqlite") }
+        if fromSqlite != nil, table == nil { throw ValidationError("--from-sqlite needs --table") }
+        if toSqlite != nil, (outTable ?? table) == nil { throw ValidationError("--to-sqlite needs --out-table or --table") }
+        if toSqlite != nil, rejects != nil { throw ValidationError("--rejects is for CSV output; SQLite output writes TABLE_rejects") }
+    }
+
+    /// The input named by the flags (checked in `validate()`).
+    private var input: ScoringInput {
+        if let fromSqlite, let table { return .sqlite(path: fromSqlite, table: table) }
+        return .csv(path: data ?? "-")
+    }
+
+    /// The output named by the flags (checked in `validate()`).
+    private var output: ScoringOutput {
+        if let toSqlite { return .sqlite(path: toSqlite, table: outTable ?? table ?? "scores") }
+        let path = out ?? "-"
+        return .csv(path: path, rejects: rejects ?? (path == "-" ? "rejects.csv" : path + ".rejects.csv"))
     }
 
     func run() async throws {
         let started = Date()
-        let progress = ProgressLine(enabled: !quiet, totalBytes: data == "-" ? nil : fileSize(data), started: started)
-        var options = ScoringJobOptions(input: data, output: out, rejects: rejects ?? (out == "-" ? "rejects.csv" : out + ".rejects.csv"))
+        let progress = ProgressLine(enabled: !quiet, totalBytes: data.flatMap { $0 == "-" ? nil : fileSize($0) }, started: started)
+        var options = ScoringJobOptions(input: input, output: output)
         (options.keep, options.maxRejects, options.shard) = (keep?.names, maxRejects, shard?.shard)
         let result: ScoringSummary
         do {
@@ -52,29 +75,27 @@ struct ScoreCommand: AsyncParsableCommand {
         progress.finish()
         try writeSummary(result, started: started, stopped: nil)
         let shardText = result.shard.map { " (shard \($0), \(result.rowsInOtherShards) rows in other shards)" } ?? ""
-        printError("\(result.source): read \(result.rowsRead), scored \(result.rowsScored), rejected \(result.rowsRejected)\(shardText)")
+        let resumeText = result.resumedAfterRow.map { " (resumed after row \($0): \(result.rowsAlreadyStored) rows already stored)" } ?? ""
+        printError("\(result.source): read \(result.rowsRead), scored \(result.rowsScored), rejected \(result.rowsRejected)\(shardText)\(resumeText)")
     }
 
     private func writeSummary(_ result: ScoringSummary, started: Date, stopped: String?) throws {
         guard let summary else { return }
         let elapsed = Date().timeIntervalSince(started)
         let report = SummaryReport(
-            summary: result, output: out, rejects: options(rejects), elapsedSeconds: elapsed,
+            summary: result, output: output, elapsedSeconds: elapsed,
             rowsPerSecond: elapsed > 0 ? Double(result.rowsRead + result.rowsInOtherShards) / elapsed : 0,
             reconciles: result.reconciles, stoppedBecause: stopped)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(report).write(to: URL(fileURLWithPath: summary))
     }
-
-    private func options(_ rejects: String?) -> String { rejects ?? (out == "-" ? "rejects.csv" : out + ".rejects.csv") }
 }
 
 /// The JSON written by `--summary`.
 struct SummaryReport: Encodable {
     var summary: ScoringSummary
-    var output: String
-    var rejects: String
+    var output: ScoringOutput
     var elapsedSeconds: Double
     var rowsPerSecond: Double
     var reconciles: Bool

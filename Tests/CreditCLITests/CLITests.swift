@@ -149,6 +149,43 @@ struct CLITests {
         #expect(run.stderr.hasPrefix("credit: model.json: contentSHA256: does not match the content"))
     }
 
+    @Test("kill -9 during a SQLite run, then re-run: every row stored exactly once")
+    func killAndResume() throws {
+        let directory = try TemporaryDirectory()
+        let rows = 600_000
+        let generated = try credit([
+            "generate", "--rows", "\(rows)", "--features", "5", "--categorical", "1", "--missing-rate", "0.05",
+            "--model-out", directory.path("model.json"), "--out", directory.path("apps.csv"),
+        ])
+        try #require(generated.status == 0)
+        let database = directory.path("scores.db")
+        let arguments = ["score", "--model", directory.path("model.json"), "--data", directory.path("apps.csv"), "--to-sqlite", database, "--table", "scores", "--quiet"]
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait (at most 60 s) until some rows are committed, then kill without warning.
+        var stored = 0
+        let deadline = Date().addingTimeInterval(60)
+        while stored == 0, process.isRunning, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            stored = Int((try? sqliteCount(database)) ?? 0)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let atKill = try sqliteCount(database)
+        #expect(atKill > 0 && atKill < rows, "the run should be killed part-way (stored \(atKill) of \(rows))")
+
+        let resumed = try credit(arguments)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("rows already stored)"))
+        #expect(try sqliteQuery(database, "SELECT count(*), count(DISTINCT source_row), min(source_row), max(source_row) FROM scores")
+            == ["\(rows)|\(rows)|2|\(rows + 1)"])
+        #expect(try sqliteQuery(database, "SELECT count(*) FROM scores_rejects") == ["0"])
+    }
+
     @Test("generate is deterministic in its seed")
     func generate() throws {
         let directory = try TemporaryDirectory()
@@ -159,4 +196,27 @@ struct CLITests {
         #expect(a.hasPrefix("id,x1,x2,x3,default\n1,"))
         #expect(a.split(separator: "\n").count == 101)
     }
+}
+
+/// Rows in table `scores`, read with Python's sqlite3 (independent of the engine).
+func sqliteCount(_ database: String) throws -> Int {
+    guard FileManager.default.fileExists(atPath: database) else { return 0 }
+    return Int(try sqliteQuery(database, "SELECT count(*) FROM scores").first ?? "0") ?? 0
+}
+
+/// Rows of `sql` as `|`-joined text, read with Python's sqlite3.
+func sqliteQuery(_ database: String, _ sql: String) throws -> [String] {
+    let process = Process()
+    let pipe = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+        "python3", "-c",
+        "import sqlite3, sys\ntry:\n  rows = sqlite3.connect(sys.argv[1], timeout=5).execute(sys.argv[2]).fetchall()\nexcept sqlite3.OperationalError:\n  rows = [(0,)]\nfor r in rows: print('|'.join(map(str, r)))",
+        database, sql,
+    ]
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
 }

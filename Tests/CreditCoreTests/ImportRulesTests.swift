@@ -14,7 +14,8 @@ struct ImportRulesTests {
         "CreditAudit": ["CreditCore", "Crypto", "FoundationEssentials"],
         "CreditEngine": ["CreditCore", "CreditStats", "CreditModels", "CreditAudit", "FoundationEssentials"],
         "CreditCSV": ["CreditCore", "Glibc"],
-        "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditAudit", "FoundationEssentials"],
+        "CreditSQLite": ["CreditCore", "GRDB"],
+        "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
         "credit": ["CreditBatch", "CreditCSV", "CreditEngine", "ArgumentParser", "Foundation"],
     ]
 

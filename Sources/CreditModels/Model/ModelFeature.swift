@@ -41,6 +41,12 @@ public struct ModelFeature: Sendable, Equatable, Codable {
 
     /// The column or field name in the input.
     public var name: String
+
+    /// `true` for a numeric feature, `false` for a categorical one.
+    public var isNumeric: Bool {
+        if case .numeric = encoding { return true }
+        return false
+    }
     /// How the feature is scored.
     public var encoding: Encoding
 

@@ -1,0 +1,123 @@
+import GRDB
+
+/// One scored row for ``SQLiteScoreWriter``.
+public struct ScoredRow: Sendable, Equatable {
+    /// The input line (CSV) or `rowid` (SQLite): the row's key in the output table.
+    public var sourceRow: Int
+    /// Values of the kept input columns.
+    public var kept: [String]
+    public var probabilityOfDefault: Double
+    public var score: Double
+
+    public init(sourceRow: Int, kept: [String], probabilityOfDefault: Double, score: Double) {
+        self.sourceRow = sourceRow
+        self.kept = kept
+        self.probabilityOfDefault = probabilityOfDefault
+        self.score = score
+    }
+}
+
+/// One rejected row for ``SQLiteScoreWriter``.
+public struct RejectedRow: Sendable, Equatable {
+    public var sourceRow: Int
+    public var source: String
+    public var field: String?
+    public var reason: String
+    public var message: String
+
+    public init(sourceRow: Int, source: String, field: String?, reason: String, message: String) {
+        self.sourceRow = sourceRow
+        self.source = source
+        self.field = field
+        self.reason = reason
+        self.message = message
+    }
+}
+
+/// Writes scores to table `T` and rejects to `T_rejects` of a SQLite database, both keyed by
+/// the source row, each batch in one transaction.
+///
+/// Resumable: rows are written in input order and a batch commits whole or not at all, so after
+/// a crash or `kill -9` every row up to ``lastWrittenRow`` is stored and none after it. A re-run
+/// skips rows up to it: nothing is duplicated (the key would refuse it) and nothing is lost.
+public final class SQLiteScoreWriter {
+    /// `file.db:table`.
+    public let destinationName: String
+    /// The largest source row already stored in either table (0 when both are empty).
+    public private(set) var lastWrittenRow: Int
+    private let queue: DatabaseQueue
+    private let insertScore: String
+    private let insertReject: String
+
+    /// Opens (creating if needed) `path` and the tables `table` and `table_rejects`.
+    /// - Throws: ``SQLiteError`` when the database cannot be opened, or an existing table has
+    ///   other columns than this run would write.
+    public init(path: String, table: String, keptColumns: [String]) throws(SQLiteError) {
+        let destination = "\(fileName(of: path)):\(table)"
+        let scores = quotedIdentifier(table)
+        let rejects = quotedIdentifier(table + "_rejects")
+        let expected = ["source_row"] + keptColumns + ["probability_of_default", "score"]
+        let keptDefinitions = keptColumns.map { "\(quotedIdentifier($0)) TEXT" }
+        let definitions = (["source_row INTEGER PRIMARY KEY"] + keptDefinitions
+            + ["probability_of_default REAL NOT NULL", "score REAL NOT NULL"]).joined(separator: ", ")
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            lastWrittenRow = try queue.write { db in
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS \(scores) (\(definitions))")
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS \(rejects) (source_row INTEGER PRIMARY KEY, source TEXT NOT NULL, \
+                    field TEXT, reason TEXT NOT NULL, message TEXT NOT NULL)
+                    """)
+                let existing = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]).map { $0[0] as String }
+                guard existing == expected else {
+                    throw SQLiteError(source: destination, problem: "the table exists with columns \(existing), this run writes \(expected)")
+                }
+                let lastScore = try Int.fetchOne(db, sql: "SELECT max(source_row) FROM \(scores)") ?? 0
+                let lastReject = try Int.fetchOne(db, sql: "SELECT max(source_row) FROM \(rejects)") ?? 0
+                return max(lastScore, lastReject)
+            }
+        } catch let error as SQLiteError {
+            throw error
+        } catch let error as DatabaseError {
+            throw SQLiteError(source: destination, problem: error.message ?? "cannot be opened")
+        } catch {
+            throw SQLiteError(source: destination, problem: "cannot be opened: \(error)")
+        }
+        destinationName = destination
+        let placeholders = Array(repeating: "?", count: expected.count).joined(separator: ", ")
+        insertScore = "INSERT INTO \(scores) VALUES (\(placeholders))"
+        insertReject = "INSERT INTO \(rejects) VALUES (?, ?, ?, ?, ?)"
+    }
+
+    /// Stores one batch in one transaction. Rows must come after ``lastWrittenRow``.
+    /// - Throws: ``SQLiteError`` when the transaction fails (it is rolled back).
+    public func append(scored: [ScoredRow], rejected: [RejectedRow]) throws(SQLiteError) {
+        guard !scored.isEmpty || !rejected.isEmpty else { return }
+        do {
+            try queue.inTransaction { db in
+                let scoreStatement = try db.cachedStatement(sql: insertScore)
+                for row in scored {
+                    var arguments: [(any DatabaseValueConvertible)?] = [row.sourceRow]
+                    arguments += row.kept.map { $0 as (any DatabaseValueConvertible)? }
+                    arguments += [row.probabilityOfDefault, row.score]
+                    try scoreStatement.execute(arguments: StatementArguments(arguments))
+                }
+                let rejectStatement = try db.cachedStatement(sql: insertReject)
+                for row in rejected {
+                    try rejectStatement.execute(arguments: [row.sourceRow, row.source, row.field, row.reason, row.message])
+                }
+                return .commit
+            }
+        } catch let error as DatabaseError {
+            throw SQLiteError(source: destinationName, problem: error.message ?? "write failed")
+        } catch {
+            throw SQLiteError(source: destinationName, problem: "write failed: \(error)")
+        }
+        lastWrittenRow = max(lastWrittenRow, scored.last?.sourceRow ?? 0, rejected.last?.sourceRow ?? 0)
+    }
+}

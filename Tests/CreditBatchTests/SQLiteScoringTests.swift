@@ -1,0 +1,102 @@
+import CreditBatch
+import CreditEngine
+import CreditSQLite
+import CreditTestSupport
+import Foundation
+import Testing
+
+/// Runs SQL statements with the sqlite3 shell-free path: through the engine's own writer would
+/// hide bugs, so fixtures are built with Foundation's `Process` and Python's sqlite3 module.
+func sqlite(_ database: String, _ script: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, script]
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+}
+
+/// Reads rows of a query as text, through Python's sqlite3 (an independent reader).
+func query(_ database: String, _ sql: String) throws -> [String] {
+    let process = Process()
+    let pipe = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import sqlite3, sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print('|'.join(map(str, r)))", database, sql]
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+}
+
+@Suite("Scoring from and to SQLite")
+struct SQLiteScoringTests {
+    @Test("SQLite types become feature values; bad rows are rejected with their rowid and field")
+    func typesAndRejects() async throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.path("apps.db")
+        try sqlite(database, """
+            CREATE TABLE apps (id TEXT, income, age, region);
+            INSERT INTO apps VALUES ('a', 5, 30, 'jakarta');
+            INSERT INTO apps VALUES ('b', NULL, 40.0, 'bandung');
+            INSERT INTO apps VALUES ('c', ' 2.5 ', '31', 'jakarta');
+            INSERT INTO apps VALUES ('d', '1,5', 30, 'jakarta');
+            INSERT INTO apps VALUES ('e', 1, 30, 'surabaya');
+            INSERT INTO apps VALUES ('f', 1, NULL, 'jakarta');
+            INSERT INTO apps VALUES ('g', 1, 'nan', 'jakarta');
+            """)
+        let output = directory.path("out.db")
+        var options = ScoringJobOptions(input: .sqlite(path: database, table: "apps"), output: .sqlite(path: output, table: "scores"))
+        options.batchSize = 2
+        let summary = try await ScoringJob.run(bundle: testBundle(), options: options)
+        #expect(summary.rowsRead == 7 && summary.rowsScored == 3 && summary.rowsRejected == 4 && summary.reconciles)
+        #expect(try query(output, "SELECT source_row, id FROM scores ORDER BY source_row") == ["1|a", "2|b", "3|c"])
+        #expect(try query(output, "SELECT source_row, source, field, reason FROM scores_rejects ORDER BY source_row") == [
+            "4|apps.db:apps|income|not_a_number", "5|apps.db:apps|region|unknown_category",
+            "6|apps.db:apps|age|missing_value", "7|apps.db:apps|age|not_finite",
+        ])
+        // b has no income: imputed 3 → η = −1 − 1.5 + 0.8 + 0.3; compare with the single-record path.
+        let expected = try testBundle().score(["income": .number(3), "age": .number(40), "region": .category("bandung")])
+        let stored = try query(output, "SELECT probability_of_default FROM scores WHERE id = 'b'")
+        #expect(isClose(Double(stored[0])!, expected.probabilityOfDefault, relative: 1e-15))
+    }
+
+    @Test("a second run resumes after the last stored row: nothing duplicated, nothing lost")
+    func resumeAfterStoredRows() async throws {
+        let directory = try TemporaryDirectory()
+        var text = "id,income,age,region\n"
+        for row in 1...40 { text += "r\(row),\(row % 7),\(20 + row),jakarta\n" }
+        let input = try directory.write("in.csv", text)
+        let output = directory.path("out.db")
+        // A first run that stored the rows of lines 2…21, as if killed after its first batches.
+        try sqlite(output, """
+            CREATE TABLE scores (source_row INTEGER PRIMARY KEY, "id" TEXT, probability_of_default REAL NOT NULL, score REAL NOT NULL);
+            CREATE TABLE scores_rejects (source_row INTEGER PRIMARY KEY, source TEXT NOT NULL, field TEXT, reason TEXT NOT NULL, message TEXT NOT NULL);
+            WITH RECURSIVE n(x) AS (SELECT 2 UNION ALL SELECT x + 1 FROM n WHERE x < 21)
+            INSERT INTO scores SELECT x, 'r' || (x - 1), 0.5, 600 FROM n;
+            """)
+        let summary = try await ScoringJob.run(
+            bundle: testBundle(), options: ScoringJobOptions(input: .csv(path: input), output: .sqlite(path: output, table: "scores")))
+        #expect(summary.resumedAfterRow == 21 && summary.rowsAlreadyStored == 20)
+        #expect(summary.rowsRead == 20 && summary.rowsScored == 20)
+        #expect(try query(output, "SELECT count(*), count(DISTINCT source_row), min(source_row), max(source_row) FROM scores") == ["40|40|2|41"])
+        #expect(try query(output, "SELECT id FROM scores WHERE source_row = 22") == ["r21"])
+    }
+
+    @Test("missing databases, tables and mismatched output tables are clear errors")
+    func errors() async throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.path("apps.db")
+        try sqlite(database, "CREATE TABLE apps (income, age, region);")
+        await #expect(throws: BatchError.sqlite(SQLiteError(source: "apps.db:nope", problem: "no such table"))) {
+            try await ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(
+                input: .sqlite(path: database, table: "nope"), output: .sqlite(path: directory.path("o.db"), table: "s")))
+        }
+        try sqlite(directory.path("o.db"), "CREATE TABLE s (x);")
+        await #expect(throws: BatchError.sqlite(SQLiteError(
+            source: "o.db:s", problem: "the table exists with columns [\"x\"], this run writes [\"source_row\", \"probability_of_default\", \"score\"]"))) {
+            try await ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(
+                input: .sqlite(path: database, table: "apps"), output: .sqlite(path: directory.path("o.db"), table: "s")))
+        }
+    }
+}

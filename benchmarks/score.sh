@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Benchmark: score a synthetic application file (default 10M rows: 25 numeric + 5 categorical
+# columns, 5% empty cells) with its generating logistic model, whole process, CreditEngine
+# against polars, DuckDB and pandas+numpy in the same run; median of RUNS runs (hyperfine), peak
+# RSS of one run each (GNU time), and a check that every output agrees with credit's to 1e-12.
+#
+#   bash benchmarks/score.sh            # ROWS=10000000 RUNS=3 by default
+#
+# Data is generated (seeded) into a temporary directory outside the repository (~2.5 GB for 10M).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${ROWS:-10000000}
+RUNS=${RUNS:-3}
+WORK=${WORK:-$(mktemp -d)}
+PEERS="benchmarks/peers/score_logit.py"
+
+swift build -c release --product credit >/dev/null
+CREDIT=$(swift build -c release --show-bin-path)/credit
+if [ ! -f "$WORK/apps.csv" ]; then
+  "$CREDIT" generate --rows "$ROWS" --features 25 --categorical 5 --missing-rate 0.05 --seed 20261124 \
+    --model-out "$WORK/model.json" --out "$WORK/apps.csv" 2>/dev/null
+fi
+SIZE=$(stat -c %s "$WORK/apps.csv")
+echo "data: $ROWS rows, $SIZE bytes"
+
+hyperfine --runs "$RUNS" --warmup 1 --export-json "$WORK/times.json" \
+  -n credit "$CREDIT score --model $WORK/model.json --data $WORK/apps.csv --out $WORK/credit.csv --keep id --quiet" \
+  -n polars "python3 $PEERS polars $WORK/model.json $WORK/apps.csv $WORK/polars.csv" \
+  -n duckdb "python3 $PEERS duckdb $WORK/model.json $WORK/apps.csv $WORK/duckdb.csv" \
+  -n pandas "python3 $PEERS pandas $WORK/model.json $WORK/apps.csv $WORK/pandas.csv" \
+  >/dev/null
+
+for tool in credit polars duckdb pandas; do
+  if [ "$tool" = credit ]; then
+    command=("$CREDIT" score --model "$WORK/model.json" --data "$WORK/apps.csv" --out "$WORK/credit.csv" --keep id --quiet)
+  else
+    command=(python3 "$PEERS" "$tool" "$WORK/model.json" "$WORK/apps.csv" "$WORK/$tool.csv")
+  fi
+  /usr/bin/time -f "%M" -o "$WORK/$tool.rss" "${command[@]}" 2>/dev/null
+done
+
+python3 benchmarks/peers/compare_scores.py "$WORK/credit.csv" "$WORK/polars.csv" "$WORK/duckdb.csv" "$WORK/pandas.csv"
+python3 - "$WORK" "$ROWS" "$SIZE" <<'PY'
+import json, statistics, sys
+work, rows, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+times = {r["command"]: statistics.median(r["times"]) for r in json.load(open(f"{work}/times.json"))["results"]}
+print(f"{'tool':<8}{'median s':>10}{'rows/s':>14}{'MB/s':>9}{'peak RSS MB':>13}{'credit speed-up':>17}")
+for tool in ["credit", "polars", "duckdb", "pandas"]:
+    rss = int(open(f"{work}/{tool}.rss").read().split()[-1]) / 1024
+    t = times[tool]
+    print(f"{tool:<8}{t:>10.2f}{rows / t:>14,.0f}{size / t / 1e6:>9.0f}{rss:>13.0f}{t / times['credit']:>16.2f}x")
+PY
