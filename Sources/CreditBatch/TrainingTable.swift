@@ -16,6 +16,10 @@ public struct TrainingFileOptions: Sendable {
     public var categorical: Set<String> = []
     /// An optional column of non-negative frequency weights.
     public var weight: String?
+    /// Accept empty cells in feature columns (as NaN in numeric columns, the empty string in
+    /// categorical ones) instead of stopping at the first. For scorecards, whose binning gives
+    /// missing values a bin of their own. Default `false`.
+    public var allowMissing = false
     /// CSV options.
     public var csv = CSVReadOptions()
 
@@ -41,9 +45,9 @@ public struct TrainingTable: Sendable {
 
     /// Reads and checks the whole training file.
     ///
-    /// A column is numeric when its first value parses as a number, unless listed in
+    /// A column is numeric when its first non-empty value parses as a number, unless listed in
     /// `categorical`; a later value that does not parse is then an error naming its line, so no
-    /// column silently changes type. Every row must be complete: fitting needs every value.
+    /// column silently changes type. Unless `allowMissing`, every row must be complete.
     /// - Throws: ``BatchError`` naming the file, line and column of the first problem.
     public static func load(_ options: TrainingFileOptions) throws(BatchError) -> TrainingTable {
         do {
@@ -66,11 +70,11 @@ public struct TrainingTable: Sendable {
         let featurePositions = header.names.indices.filter { position in
             position != targetPosition && position != weightPosition && !options.excluded.contains(header.names[position])
         }
-        // Column kinds are fixed by the first row; numbers and labels are kept in separate arrays.
-        var numericPositions: [Int] = []
-        var categoricalPositions: [Int] = []
-        var numbers: [[Double]] = []
-        var labels: [[String]] = []
+        // Column kinds are fixed by the first non-empty value; numbers and labels are kept in
+        // separate arrays (NaN and "" for empty cells when they are allowed).
+        var kinds: [Bool?] = Array(repeating: nil, count: featurePositions.count)
+        var numbers: [[Double]] = Array(repeating: [], count: featurePositions.count)
+        var labels: [[String]] = Array(repeating: [], count: featurePositions.count)
         var events: [Bool] = []
         var weights: [Double] = []
         var nonEventLabel: String?
@@ -100,34 +104,38 @@ public struct TrainingTable: Sendable {
             if let weightPosition {
                 weights.append(try number(record, weightPosition, location))
             }
-            if events.count == 1 {
-                for position in featurePositions {
-                    if !options.categorical.contains(header.names[position]), case .value = record.number(at: position) {
-                        numericPositions.append(position)
-                    } else {
-                        categoricalPositions.append(position)
+            for (slot, position) in featurePositions.enumerated() {
+                if record.isEmpty(at: position) {
+                    guard options.allowMissing else { throw BatchError.record(RecordError(.missingValue, at: location(position))) }
+                    switch kinds[slot] {
+                    case true: numbers[slot].append(.nan)
+                    case false: labels[slot].append("")
+                    case nil: numbers[slot].append(.nan)  // undecided: backfilled when the kind is known
+                    }
+                    continue
+                }
+                if kinds[slot] == nil {
+                    let numeric = !options.categorical.contains(header.names[position]) && {
+                        if case .value = record.number(at: position) { return true }
+                        return false
+                    }()
+                    kinds[slot] = numeric
+                    if !numeric {
+                        labels[slot] = Array(repeating: "", count: numbers[slot].count)
+                        numbers[slot] = []
                     }
                 }
-                numbers = Array(repeating: [], count: numericPositions.count)
-                labels = Array(repeating: [], count: categoricalPositions.count)
-            }
-            for (slot, position) in numericPositions.enumerated() {
-                numbers[slot].append(try number(record, position, location))
-            }
-            for (slot, position) in categoricalPositions.enumerated() {
-                guard !record.isEmpty(at: position) else {
-                    throw BatchError.record(RecordError(.missingValue, at: location(position)))
+                if kinds[slot] == true {
+                    numbers[slot].append(try number(record, position, location))
+                } else {
+                    labels[slot].append(record.string(at: position))
                 }
-                labels[slot].append(record.string(at: position))
             }
         }
-        var features: [TrainingData.Feature] = []
-        for position in featurePositions {
-            if let slot = numericPositions.firstIndex(of: position) {
-                features.append(TrainingData.Feature(name: header.names[position], values: .numeric(numbers[slot])))
-            } else if let slot = categoricalPositions.firstIndex(of: position) {
-                features.append(TrainingData.Feature(name: header.names[position], values: .categorical(labels[slot])))
-            }
+        let features = featurePositions.enumerated().map { slot, position in
+            kinds[slot] == false
+                ? TrainingData.Feature(name: header.names[position], values: .categorical(labels[slot]))
+                : TrainingData.Feature(name: header.names[position], values: .numeric(numbers[slot]))
         }
         return TrainingTable(
             data: TrainingData(features: features, events: events, weights: weightPosition == nil ? nil : weights),
