@@ -6,6 +6,8 @@ public import CreditSQLite
 public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Reading or writing CSV failed, or the header is unusable.
     case csv(CSVError)
+    /// Reason codes were asked of a model that is not a scorecard.
+    case reasonsNeedScorecard(model: String)
     /// A SQLite database or table cannot be read or written.
     case sqlite(SQLiteError)
     /// A record that a fit cannot do without (fitting needs every row) is invalid.
@@ -19,6 +21,7 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .csv(let error): return error.description
         case .sqlite(let error): return error.description
+        case .reasonsNeedScorecard(let model): return "\(model) is not a scorecard; reason codes (--reasons) need a scorecard model"
         case .record(let error): return error.description
         case .invalidTarget(let location, let detail): return "\(location): \(detail)"
         case .tooManyRejects(let limit, let summary):

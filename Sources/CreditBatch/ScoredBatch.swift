@@ -69,13 +69,17 @@ struct ScoredBatch {
     private var keptValues: [[String]] = []
     private var pendingRows: [Int] = []
     private let writeRowNumber: Bool
+    /// Reason columns per row (scorecards).
+    private let reasonCount: Int
 
-    /// A batch for `bundle`; `writeRowNumber` puts each row's line first in CSV output.
-    init(bundle: ModelBundle, capacity: Int, writeRowNumber: Bool, collectsRows: Bool) {
+    /// A batch for `bundle`; `writeRowNumber` puts each row's line first in CSV output;
+    /// `reasonCount` reason codes follow the score (scorecards only).
+    init(bundle: ModelBundle, capacity: Int, writeRowNumber: Bool, collectsRows: Bool, reasonCount: Int = 0) {
         self.bundle = bundle
-        self.scorer = BatchScorer(model: bundle.file.model, capacity: capacity)
+        self.scorer = BatchScorer(model: bundle.model, capacity: capacity)
         self.writeRowNumber = writeRowNumber
         self.collectsRows = collectsRows
+        self.reasonCount = reasonCount
         self.kept = KeptFields(collectsValues: collectsRows)
     }
 
@@ -101,7 +105,7 @@ struct ScoredBatch {
         rowsRead += 1
         if let failure = encode(&scorer) {
             var place = location()
-            place.field = bundle.file.model.features[failure.featureIndex].name
+            place.field = bundle.model.features[failure.featureIndex].name
             reject(RecordError(failure.reason, at: place), row: row, counted: true)
             return
         }
@@ -135,11 +139,21 @@ struct ScoredBatch {
         guard scorer.count > 0 else { return }
         let etas = scorer.linearPredictors()
         var textStart = 0
+        var bins = Array(repeating: 0, count: bundle.model.features.count)
         for (index, eta) in etas.enumerated() {
-            let probability = LogisticModel.probability(linearPredictor: eta)
-            let score = bundle.file.scaling.score(linearPredictor: eta)
+            var probability = LogisticModel.probability(linearPredictor: eta)
+            var score = bundle.file.scaling.score(linearPredictor: eta)
+            var reasons: [String] = []
+            if let scorecard = bundle.file.scorecard {
+                // The exact integer total from the bins, as the single-record path computes it.
+                for feature in bins.indices { bins[feature] = scorer.level(ofFeature: feature, row: index) }
+                let result = scorecard.score(bins: bins, reasonLimit: reasonCount)
+                (probability, score, reasons) = (result.probabilityOfDefault, Double(result.totalPoints), result.reasons.map(\.code))
+            }
             if collectsRows {
-                scoredRows.append(ScoredRow(sourceRow: pendingRows[index], kept: keptValues[index], probabilityOfDefault: probability, score: score))
+                scoredRows.append(ScoredRow(
+                    sourceRow: pendingRows[index], kept: keptValues[index], probabilityOfDefault: probability, score: score,
+                    reasons: reasonCount > 0 ? reasons : nil))
                 continue
             }
             if writeRowNumber { output.append(integer: pendingRows[index]) }
@@ -148,6 +162,7 @@ struct ScoredBatch {
             textStart = textEnd
             output.append(number: probability)
             output.append(number: score)
+            for position in 0..<reasonCount { output.append(field: position < reasons.count ? reasons[position] : "") }
             output.endRecord()
             outputRowEnds.append(output.count)
         }

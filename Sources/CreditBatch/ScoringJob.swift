@@ -58,6 +58,8 @@ public struct ScoringJobOptions: Sendable {
     public var maxRejects: Int?
     /// Score only this part of the input.
     public var shard: Shard?
+    /// Reason-code columns (`reason_1 …`) after the score; scorecard models only. Default 0.
+    public var reasons = 0
     /// Records scored per BLAS call. Default 1024.
     public var batchSize = 1024
     /// Bytes of input per parallel block. Default 4 MiB.
@@ -123,6 +125,9 @@ public enum ScoringJob {
     public static func run(
         bundle: ModelBundle, options: ScoringJobOptions, progress: (ScoringSummary) -> Void = { _ in }
     ) async throws(BatchError) -> ScoringSummary {
+        guard options.reasons == 0 || bundle.file.scorecard != nil else {
+            throw .reasonsNeedScorecard(model: bundle.reference)
+        }
         do {
             switch options.input {
             case .csv(let path): return try await scoreCSV(path: path, bundle: bundle, options: options, progress: progress)
@@ -148,8 +153,8 @@ public enum ScoringJob {
         }
         let header = try HeaderIndex(names: headerRecord.fields, line: headerRecord.line, source: blocks.sourceName)
         // Every required column is checked before any output is created.
-        let plan = try RecordPlan(model: bundle.file.model, header: header)
-        let layout = try OutputLayout(keep: options.keep, header: header)
+        let plan = try RecordPlan(model: bundle.model, header: header)
+        let layout = try OutputLayout(keep: options.keep, reasons: options.reasons, header: header)
         let sink = try ScoreSink(options.output, layout: layout)
         let scorer = BlockScorer(
             bundle: bundle, header: header, plan: plan, layout: layout,
@@ -193,9 +198,9 @@ public enum ScoringJob {
     ) throws -> ScoringSummary {
         let reader = try SQLiteTableReader(path: path, table: table)
         let header = try HeaderIndex(names: reader.columns, line: 1, source: reader.sourceName)
-        let model = bundle.file.model
+        let model = bundle.model
         let positions = try model.features.map { feature throws(CSVError) in try header.require(feature.name) }
-        let layout = try OutputLayout(keep: options.keep, header: header)
+        let layout = try OutputLayout(keep: options.keep, reasons: options.reasons, header: header)
         let keepPositions = try layout.kept.map { name throws(CSVError) in try header.require(name) }
         let sink = try ScoreSink(options.output, layout: layout)
         var summary = ScoringSummary(source: reader.sourceName, model: bundle.reference, shard: options.shard)
@@ -205,7 +210,9 @@ public enum ScoringJob {
         }
         let flushEvery = max(options.batchSize * 8, 1)
         func newBatch() -> ScoredBatch {
-            ScoredBatch(bundle: bundle, capacity: options.batchSize, writeRowNumber: layout.writesRowNumber, collectsRows: sink.collectsRows)
+            ScoredBatch(
+                bundle: bundle, capacity: options.batchSize, writeRowNumber: layout.writesRowNumber, collectsRows: sink.collectsRows,
+                reasonCount: layout.reasons)
         }
         var batch = newBatch()
         var values = Array(repeating: FeatureValue.missing, count: model.features.count)
@@ -241,17 +248,22 @@ struct OutputLayout: Sendable {
     let kept: [String]
     /// Whether the row number (line, or rowid) is written first, as `line`, when nothing is kept.
     let writesRowNumber: Bool
+    /// Reason-code columns after the score.
+    let reasons: Int
 
     /// `keep`, or `id` when the input has it, or the row number.
-    init(keep: [String]?, header: HeaderIndex) throws(CSVError) {
+    init(keep: [String]?, reasons: Int, header: HeaderIndex) throws(CSVError) {
         let kept = keep ?? (header.position(of: "id") != nil ? ["id"] : [])
         for name in kept { _ = try header.require(name) }
         self.kept = kept
         self.writesRowNumber = keep == nil && kept.isEmpty
+        self.reasons = reasons
     }
 
     /// The CSV output header.
-    var csvHeader: [String] { (writesRowNumber ? ["line"] : kept) + ["probability_of_default", "score"] }
+    var csvHeader: [String] {
+        (writesRowNumber ? ["line"] : kept) + ["probability_of_default", "score"] + (0..<reasons).map { "reason_\($0 + 1)" }
+    }
 }
 
 /// Writes results, in order, to CSV files or SQLite tables; stops exactly at the reject over the
@@ -273,7 +285,7 @@ final class ScoreSink {
             sqlite = nil
             resumeAfter = 0
         case .sqlite(let path, let table):
-            let writer = try SQLiteScoreWriter(path: path, table: table, keptColumns: layout.kept)
+            let writer = try SQLiteScoreWriter(path: path, table: table, keptColumns: layout.kept, withReasons: layout.reasons > 0)
             csv = nil
             sqlite = writer
             resumeAfter = writer.lastWrittenRow
@@ -345,6 +357,7 @@ struct BlockScorer: Sendable {
     let batchSize: Int
     let resumeAfter: Int
     let collectsRows: Bool
+    let reasons: Int
 
     init(
         bundle: ModelBundle, header: HeaderIndex, plan: RecordPlan, layout: OutputLayout, options: ScoringJobOptions,
@@ -360,11 +373,12 @@ struct BlockScorer: Sendable {
         self.batchSize = options.batchSize
         self.resumeAfter = resumeAfter
         self.collectsRows = collectsRows
+        self.reasons = layout.reasons
     }
 
     func score(_ block: CSVBlock) throws -> Result {
         var result = Result(batch: ScoredBatch(
-            bundle: bundle, capacity: batchSize, writeRowNumber: writeLineNumber, collectsRows: collectsRows))
+            bundle: bundle, capacity: batchSize, writeRowNumber: writeLineNumber, collectsRows: collectsRows, reasonCount: reasons))
         // Record number in the input, header included (the header is record 1).
         var recordNumber = block.recordsBefore
         try block.forEachRecord(source: source) { record in
@@ -405,7 +419,8 @@ struct BlockScorer: Sendable {
         scorer.startRow()
         for index in 0..<plan.positions.count {
             let position = plan.positions[index]
-            if plan.isNumeric[index] {
+            switch plan.kinds[index] {
+            case .numeric:
                 switch record.number(at: position) {
                 case .value(let number): scorer.setNumber(number, feature: index)
                 case .empty:
@@ -415,7 +430,14 @@ struct BlockScorer: Sendable {
                 case .notANumber: return ScoringFailure(featureIndex: index, reason: .notANumber)
                 case .notFinite: return ScoringFailure(featureIndex: index, reason: .notFinite)
                 }
-            } else {
+            case .binnedNumeric:
+                switch record.number(at: position) {
+                case .value(let number): scorer.setLevel(plan.bin(of: number, feature: index), feature: index)
+                case .empty: scorer.setLevel(plan.missingLevel[index], feature: index)
+                case .notANumber: return ScoringFailure(featureIndex: index, reason: .notANumber)
+                case .notFinite: return ScoringFailure(featureIndex: index, reason: .notFinite)
+                }
+            case .categorical, .binnedCategorical:
                 let level = record.withFieldBytes(at: position) { plan.level(of: $0, feature: index) }
                 guard level >= 0 else {
                     return ScoringFailure(featureIndex: index, reason: level == RecordPlan.missing ? .missingValue : .unknownCategory)
@@ -429,78 +451,133 @@ struct BlockScorer: Sendable {
 }
 
 /// How each model feature is read from a CSV record: its column, and its policies resolved to an
-/// imputed number or level positions. Kept in flat arrays of plain values (labels as bytes) so
-/// that encoding a row costs no reference counting and no `String`.
+/// imputed number or level (bin) positions. Kept in flat arrays of plain values (labels as bytes,
+/// bin edges as numbers) so that encoding a row costs no reference counting and no `String`.
 struct RecordPlan: Sendable {
+    /// How a feature's cell becomes a design value.
+    enum Kind: Sendable {
+        /// A number (or the imputed value).
+        case numeric
+        /// A label matched to a level.
+        case categorical
+        /// A number placed in a bin by its edges (special values first).
+        case binnedNumeric
+        /// A label matched to the bin holding it.
+        case binnedCategorical
+    }
+
     /// ``level(of:feature:)`` results for a value the policies reject.
     static let missing = -1
     static let unknown = -2
 
     /// Column of each feature, in model order.
     let positions: [Int]
-    let isNumeric: [Bool]
+    let kinds: [Kind]
     /// Value used for an empty numeric cell; NaN when empty cells are rejected.
     let imputed: [Double]
     /// Level position for an empty / unseen categorical cell, or `missing` / `unknown` to reject.
     let missingLevel: [Int]
     let unknownLevel: [Int]
     /// Labels of feature `f` are labels `firstLabel[f] ..< firstLabel[f + 1]`; label `k` is
-    /// `labelBytes[labelStart[k] ..< labelStart[k + 1]]`.
+    /// `labelBytes[labelStart[k] ..< labelStart[k + 1]]` and stands for level `labelLevel[k]`.
     let firstLabel: [Int]
     let labelStart: [Int]
     let labelBytes: [UInt8]
+    let labelLevel: [Int]
+    /// Binned numeric feature `f`: value bins are bins `0 ..< n` split at `cuts[firstCut[f] ..<
+    /// firstCut[f + 1]]` (ascending upper edges); special values `specials[firstSpecial[f] ..<
+    /// firstSpecial[f + 1]]` go to bin `specialBin[f]`.
+    let firstCut: [Int]
+    let cuts: [Double]
+    let firstSpecial: [Int]
+    let specials: [Double]
+    let specialBin: [Int]
 
     /// Resolves every model feature to its column.
     /// - Throws: ``CSVError/missingColumn(_:)`` for the first absent column.
     init(model: LogisticModel, header: HeaderIndex) throws(CSVError) {
         var positions: [Int] = []
-        var isNumeric: [Bool] = []
+        var kinds: [Kind] = []
         var imputed: [Double] = []
         var missingLevel: [Int] = []
         var unknownLevel: [Int] = []
         var firstLabel = [0]
         var labelStart = [0]
         var labelBytes: [UInt8] = []
+        var labelLevel: [Int] = []
+        var firstCut = [0]
+        var cuts: [Double] = []
+        var firstSpecial = [0]
+        var specials: [Double] = []
+        var specialBin: [Int] = []
+        func addLabel(_ label: String, level: Int) {
+            labelBytes.append(contentsOf: label.utf8)
+            labelStart.append(labelBytes.count)
+            labelLevel.append(level)
+        }
         for feature in model.features {
             positions.append(try header.require(feature.name))
+            var missing = Self.missing
+            var unknown = Self.unknown
+            var imputedValue = Double.nan
+            var special = Self.unknown
             switch feature.encoding {
-            case .numeric(_, let missing):
-                isNumeric.append(true)
-                if case .impute(let value) = missing { imputed.append(value) } else { imputed.append(.nan) }
-                missingLevel.append(Self.missing)
-                unknownLevel.append(Self.unknown)
-            case .categorical(_, let levels, let missing, let unknown):
-                isNumeric.append(false)
-                imputed.append(.nan)
+            case .numeric(_, let policy):
+                kinds.append(.numeric)
+                if case .impute(let value) = policy { imputedValue = value }
+            case .categorical(_, let levels, let missingPolicy, let unknownPolicy):
+                kinds.append(.categorical)
                 func position(_ policy: ModelFeature.CategoryPolicy, otherwise: Int) -> Int {
                     guard case .level(let label) = policy else { return otherwise }
                     return levels.firstIndex { $0.value == label } ?? otherwise
                 }
-                missingLevel.append(position(missing, otherwise: Self.missing))
-                unknownLevel.append(position(unknown, otherwise: Self.unknown))
-                for level in levels {
-                    labelBytes.append(contentsOf: level.value.utf8)
-                    labelStart.append(labelBytes.count)
+                missing = position(missingPolicy, otherwise: Self.missing)
+                unknown = position(unknownPolicy, otherwise: Self.unknown)
+                for (level, entry) in levels.enumerated() { addLabel(entry.value, level: level) }
+            case .binned(let binning, _, let unseenAsMissing):
+                kinds.append(binning.isNumeric ? .binnedNumeric : .binnedCategorical)
+                missing = binning.missingBinIndex ?? Self.missing
+                unknown = unseenAsMissing ? missing : Self.unknown
+                for (index, bin) in binning.bins.enumerated() {
+                    switch bin.values {
+                    case .interval(_, let upper): if let upper { cuts.append(upper) }
+                    case .categories(let labels): for label in labels { addLabel(label, level: index) }
+                    case .special(let values):
+                        specials.append(contentsOf: values)
+                        special = index
+                    case .missing: break
+                    }
                 }
             }
+            imputed.append(imputedValue)
+            missingLevel.append(missing)
+            unknownLevel.append(unknown)
+            specialBin.append(special)
             firstLabel.append(labelStart.count - 1)
+            firstCut.append(cuts.count)
+            firstSpecial.append(specials.count)
         }
         self.positions = positions
-        self.isNumeric = isNumeric
+        self.kinds = kinds
         self.imputed = imputed
         self.missingLevel = missingLevel
         self.unknownLevel = unknownLevel
         self.firstLabel = firstLabel
         self.labelStart = labelStart
         self.labelBytes = labelBytes
+        self.labelLevel = labelLevel
+        self.firstCut = firstCut
+        self.cuts = cuts
+        self.firstSpecial = firstSpecial
+        self.specials = specials
+        self.specialBin = specialBin
     }
 
-    /// The level position of categorical feature `feature` for the cell `bytes`, after the
-    /// missing and unknown policies; `missing` or `unknown` when they reject it.
+    /// The level position of categorical (or binned categorical) feature `feature` for the cell
+    /// `bytes`, after the missing and unknown policies; `missing` or `unknown` when they reject it.
     func level(of bytes: UnsafeRawBufferPointer, feature: Int) -> Int {
         if bytes.isEmpty { return missingLevel[feature] }
-        let first = firstLabel[feature]
-        for label in first..<firstLabel[feature + 1] {
+        for label in firstLabel[feature]..<firstLabel[feature + 1] {
             let start = labelStart[label]
             let end = labelStart[label + 1]
             guard end - start == bytes.count else { continue }
@@ -509,8 +586,18 @@ struct RecordPlan: Sendable {
                 same = false
                 break
             }
-            if same { return label - first }
+            if same { return labelLevel[label] }
         }
         return unknownLevel[feature]
+    }
+
+    /// The bin of the finite number `value` for binned numeric feature `feature`.
+    func bin(of value: Double, feature: Int) -> Int {
+        for index in firstSpecial[feature]..<firstSpecial[feature + 1] where specials[index] == value {
+            return specialBin[feature]
+        }
+        var bin = 0
+        for index in firstCut[feature]..<firstCut[feature + 1] where value >= cuts[index] { bin += 1 }
+        return bin
     }
 }

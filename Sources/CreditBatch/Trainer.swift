@@ -75,4 +75,36 @@ public enum Trainer {
         }
         return (fit, try file.sealed())
     }
+
+    /// Builds a scorecard on `table` (read with missing values allowed) and returns it with its
+    /// sealed model file. Examples record total points, PD and up to four reason codes.
+    /// - Throws: ``BinningError``, ``FitError``, ``ScorecardError`` or ``MetricError``.
+    public static func fitScorecard(
+        _ table: TrainingTable, builder: ScorecardBuilder, identity: ModelIdentity
+    ) throws -> (fit: ScorecardFit, file: ModelFile) {
+        let fit = try builder.fit(table.data, scaling: identity.scaling)
+        let metrics = try RankingMetrics(scores: fit.trainingLinearPredictors, events: table.data.events, weights: table.data.weights)
+        let training = ModelFile.Training(
+            dataSource: table.sourceName, dataSHA256: table.dataSHA256, rows: table.data.count, events: table.eventCount,
+            fittedAt: identity.fittedAt, options: builder.options.regression, report: fit.regression.report,
+            coefficients: fit.regression.coefficients, metrics: ModelFile.Metrics(auc: metrics.auc, gini: metrics.gini, ks: metrics.ks))
+        let names = fit.scorecard.characteristics.map(\.name)
+        let examples = try (0..<min(identity.exampleCount, table.data.count)).map { row in
+            var input: [String: FeatureValue] = [:]
+            for feature in table.data.features where names.contains(feature.name) {
+                switch feature.values {
+                case .numeric(let values): input[feature.name] = values[row].isNaN ? .missing : .number(values[row])
+                case .categorical(let labels): input[feature.name] = labels[row].isEmpty ? .missing : .category(labels[row])
+                }
+            }
+            let result = try fit.scorecard.score(names.map { input[$0] ?? .missing })
+            return ModelFile.Example(
+                input: input, probabilityOfDefault: result.probabilityOfDefault, score: Double(result.totalPoints),
+                reasons: result.reasons.map(\.code))
+        }
+        let file = ModelFile(
+            modelId: identity.modelId, modelVersion: identity.modelVersion, target: table.target,
+            scorecard: fit.scorecard, training: training, examples: examples)
+        return (fit, try file.sealed())
+    }
 }

@@ -11,6 +11,9 @@ import CreditAudit
 public struct ModelBundle: Sendable {
     /// The decoded document.
     public let file: ModelFile
+    /// The model as a linear predictor over its features: the file's logistic model, or the
+    /// scorecard compiled to bins (see ``CreditModels/Scorecard/linearModel()``).
+    public let model: LogisticModel
 
     /// Decodes and validates a model file.
     ///
@@ -46,6 +49,7 @@ public struct ModelBundle: Sendable {
             throw ModelLoadError(source: source, path: "", problem: "cannot be read: \(error)")
         }
         try Self.validateIdentity(file, source: source)
+        self.model = try Self.linearModel(of: file, source: source)
         guard let recorded = file.contentSHA256 else {
             throw ModelLoadError(source: source, path: "contentSHA256", problem: "is missing")
         }
@@ -71,8 +75,30 @@ public struct ModelBundle: Sendable {
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && UInt($0) != nil }) else {
             throw ModelLoadError(source: source, path: "modelVersion", problem: "must be a semantic version MAJOR.MINOR.PATCH")
         }
-        guard file.kind == "logisticRegression" else {
-            throw ModelLoadError(source: source, path: "kind", problem: "unknown model kind; schema version 1 has \"logisticRegression\"")
+        guard file.kind == "logisticRegression" || file.kind == "scorecard" else {
+            throw ModelLoadError(
+                source: source, path: "kind", problem: "unknown model kind; schema version 1 has \"logisticRegression\" and \"scorecard\"")
+        }
+    }
+
+    /// The file's model for its kind, checking that exactly the right one is present.
+    private static func linearModel(of file: ModelFile, source: String) throws(ModelLoadError) -> LogisticModel {
+        switch (file.kind, file.model, file.scorecard) {
+        case ("logisticRegression", let model?, nil):
+            return model
+        case ("scorecard", nil, let scorecard?):
+            guard scorecard.scaling == file.scaling else {
+                throw ModelLoadError(source: source, path: "scorecard.scaling", problem: "must equal the file's scaling")
+            }
+            do {
+                return try scorecard.linearModel()
+            } catch {
+                throw ModelLoadError(source: source, path: "scorecard.\(error.path)", problem: error.problem)
+            }
+        case ("logisticRegression", _, _):
+            throw ModelLoadError(source: source, path: "model", problem: "a logisticRegression file needs \"model\" and no \"scorecard\"")
+        default:
+            throw ModelLoadError(source: source, path: "scorecard", problem: "a scorecard file needs \"scorecard\" and no \"model\"")
         }
     }
 
@@ -97,10 +123,14 @@ public struct ModelBundle: Sendable {
     /// Deterministic: the same input gives the bit-identical result on every run.
     /// - Throws: ``ScoringFailure`` for the first feature whose value cannot be scored (a
     ///   feature absent from `input` counts as missing).
-    public func score(_ input: [String: FeatureValue]) throws(ScoringFailure) -> ScoreResult {
-        let values = file.model.features.map { input[$0.name] ?? .missing }
-        let eta = try file.model.linearPredictor(values)
-        return ScoreResult(linearPredictor: eta, file: file)
+    public func score(_ input: [String: FeatureValue], reasonLimit: Int = 4) throws(ScoringFailure) -> ScoreResult {
+        let values = model.features.map { input[$0.name] ?? .missing }
+        if let scorecard = file.scorecard {
+            let result = try scorecard.score(values, reasonLimit: reasonLimit)
+            return ScoreResult(scorecard: result, scaling: file.scaling)
+        }
+        let eta = try model.linearPredictor(values)
+        return ScoreResult(linearPredictor: eta, scaling: file.scaling)
     }
 
     /// Scores every recorded example and returns those whose outputs differ from the record by
@@ -115,9 +145,12 @@ public struct ModelBundle: Sendable {
                     return (index, "expected PD \(example.probabilityOfDefault) and score \(example.score), "
                         + "got \(result.probabilityOfDefault) and \(result.score)")
                 }
+                if let reasons = example.reasons, reasons != result.reasons.map(\.code) {
+                    return (index, "expected reasons \(reasons), got \(result.reasons.map(\.code))")
+                }
                 return nil
             } catch {
-                return (index, "cannot be scored: feature '\(file.model.features[error.featureIndex].name)': \(error.reason)")
+                return (index, "cannot be scored: feature '\(model.features[error.featureIndex].name)': \(error.reason)")
             }
         }
     }
@@ -129,13 +162,23 @@ public struct ScoreResult: Sendable, Equatable {
     public let linearPredictor: Double
     /// Probability of default, `σ(η)`.
     public let probabilityOfDefault: Double
-    /// Scaled score (higher is lower risk).
+    /// Scaled score (higher is lower risk); for a scorecard, the integer total points.
     public let score: Double
+    /// Reasons for a low score, most important first (scorecards; empty otherwise).
+    public let reasons: [ReasonCode]
 
-    init(linearPredictor eta: Double, file: ModelFile) {
+    init(linearPredictor eta: Double, scaling: ScoreScaling) {
         linearPredictor = eta
         probabilityOfDefault = LogisticModel.probability(linearPredictor: eta)
-        score = file.scaling.score(linearPredictor: eta)
+        score = scaling.score(linearPredictor: eta)
+        reasons = []
+    }
+
+    init(scorecard result: ScorecardResult, scaling: ScoreScaling) {
+        linearPredictor = scaling.linearPredictor(score: Double(result.totalPoints))
+        probabilityOfDefault = result.probabilityOfDefault
+        score = Double(result.totalPoints)
+        reasons = result.reasons
     }
 }
 

@@ -83,12 +83,15 @@ public struct ModelFile: Sendable, Equatable, Codable {
         public var probabilityOfDefault: Double
         /// The recorded score.
         public var score: Double
+        /// The recorded reason codes (scorecards; at most 4).
+        public var reasons: [String]?
 
         /// Creates an example.
-        public init(input: [String: FeatureValue], probabilityOfDefault: Double, score: Double) {
+        public init(input: [String: FeatureValue], probabilityOfDefault: Double, score: Double, reasons: [String]? = nil) {
             self.input = input
             self.probabilityOfDefault = probabilityOfDefault
             self.score = score
+            self.reasons = reasons
         }
     }
 
@@ -101,12 +104,14 @@ public struct ModelFile: Sendable, Equatable, Codable {
     public var modelId: String
     /// Semantic version `MAJOR.MINOR.PATCH`.
     public var modelVersion: String
-    /// The model family; `logisticRegression` in schema version 1.
+    /// The model family: `logisticRegression` (with `model`) or `scorecard` (with `scorecard`).
     public var kind: String
     /// The predicted outcome.
     public var target: Target
-    /// Coefficients and feature policies.
-    public var model: LogisticModel
+    /// Coefficients and feature policies (`logisticRegression`).
+    public var model: LogisticModel?
+    /// Characteristics, bins, points and reasons (`scorecard`).
+    public var scorecard: Scorecard?
     /// Score scaling.
     public var scaling: ScoreScaling
     /// Training provenance; `nil` for a model CreditEngine did not fit (a generated true model,
@@ -117,17 +122,34 @@ public struct ModelFile: Sendable, Equatable, Codable {
     /// SHA-256 of the canonical JSON of this document without this field.
     public var contentSHA256: String?
 
-    /// Creates a document; ``sealed()`` fills in the digest.
+    /// Creates a logistic-regression document; ``sealed()`` fills in the digest.
     public init(
         modelId: String, modelVersion: String, target: Target, model: LogisticModel,
+        scaling: ScoreScaling, training: Training?, examples: [Example]
+    ) {
+        self.init(modelId: modelId, modelVersion: modelVersion, kind: "logisticRegression", target: target,
+                  model: model, scorecard: nil, scaling: scaling, training: training, examples: examples)
+    }
+
+    /// Creates a scorecard document; ``sealed()`` fills in the digest.
+    public init(
+        modelId: String, modelVersion: String, target: Target, scorecard: Scorecard, training: Training?, examples: [Example]
+    ) {
+        self.init(modelId: modelId, modelVersion: modelVersion, kind: "scorecard", target: target,
+                  model: nil, scorecard: scorecard, scaling: scorecard.scaling, training: training, examples: examples)
+    }
+
+    private init(
+        modelId: String, modelVersion: String, kind: String, target: Target, model: LogisticModel?, scorecard: Scorecard?,
         scaling: ScoreScaling, training: Training?, examples: [Example]
     ) {
         self.schemaVersion = Self.currentSchemaVersion
         self.modelId = modelId
         self.modelVersion = modelVersion
-        self.kind = "logisticRegression"
+        self.kind = kind
         self.target = target
         self.model = model
+        self.scorecard = scorecard
         self.scaling = scaling
         self.training = training
         self.examples = examples

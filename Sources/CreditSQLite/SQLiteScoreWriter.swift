@@ -8,12 +8,15 @@ public struct ScoredRow: Sendable, Equatable {
     public var kept: [String]
     public var probabilityOfDefault: Double
     public var score: Double
+    /// Reason codes, stored comma-separated in column `reasons` when the table has it.
+    public var reasons: [String]?
 
-    public init(sourceRow: Int, kept: [String], probabilityOfDefault: Double, score: Double) {
+    public init(sourceRow: Int, kept: [String], probabilityOfDefault: Double, score: Double, reasons: [String]? = nil) {
         self.sourceRow = sourceRow
         self.kept = kept
         self.probabilityOfDefault = probabilityOfDefault
         self.score = score
+        self.reasons = reasons
     }
 }
 
@@ -52,14 +55,15 @@ public final class SQLiteScoreWriter {
     /// Opens (creating if needed) `path` and the tables `table` and `table_rejects`.
     /// - Throws: ``SQLiteError`` when the database cannot be opened, or an existing table has
     ///   other columns than this run would write.
-    public init(path: String, table: String, keptColumns: [String]) throws(SQLiteError) {
+    public init(path: String, table: String, keptColumns: [String], withReasons: Bool = false) throws(SQLiteError) {
         let destination = "\(fileName(of: path)):\(table)"
         let scores = quotedIdentifier(table)
         let rejects = quotedIdentifier(table + "_rejects")
-        let expected = ["source_row"] + keptColumns + ["probability_of_default", "score"]
+        let expected = ["source_row"] + keptColumns + ["probability_of_default", "score"] + (withReasons ? ["reasons"] : [])
         let keptDefinitions = keptColumns.map { "\(quotedIdentifier($0)) TEXT" }
         let definitions = (["source_row INTEGER PRIMARY KEY"] + keptDefinitions
-            + ["probability_of_default REAL NOT NULL", "score REAL NOT NULL"]).joined(separator: ", ")
+            + ["probability_of_default REAL NOT NULL", "score REAL NOT NULL"] + (withReasons ? ["reasons TEXT NOT NULL"] : []))
+            .joined(separator: ", ")
         do {
             var configuration = Configuration()
             configuration.prepareDatabase { db in
@@ -105,6 +109,7 @@ public final class SQLiteScoreWriter {
                     var arguments: [(any DatabaseValueConvertible)?] = [row.sourceRow]
                     arguments += row.kept.map { $0 as (any DatabaseValueConvertible)? }
                     arguments += [row.probabilityOfDefault, row.score]
+                    if let reasons = row.reasons { arguments.append(reasons.joined(separator: ",")) }
                     try scoreStatement.execute(arguments: StatementArguments(arguments))
                 }
                 let rejectStatement = try db.cachedStatement(sql: insertReject)

@@ -82,8 +82,8 @@ enum BinningTableFormatter {
         for binning in binnings {
             lines.append(String(format: "%@  IV %.4f  Gini %.4f  KS %.4f", binning.name, binning.informationValue, binning.gini, binning.ks))
             for bin in binning.bins {
-                lines.append(String(format: "  %-44@ %8d %7d  rate %.4f  WoE %+.4f  IV %.4f",
-                                    bin.label as NSString, bin.count, bin.events, bin.eventRate, bin.weightOfEvidence, bin.informationValue))
+                lines.append("  " + bin.label.padding(toLength: 50, withPad: " ", startingAt: 0)
+                    + String(format: "%8d %7d  rate %.4f  WoE %+.4f  IV %.4f", bin.count, bin.events, bin.eventRate, bin.weightOfEvidence, bin.informationValue))
             }
         }
         return lines.joined(separator: "\n")

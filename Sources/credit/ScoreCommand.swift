@@ -29,6 +29,7 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Input columns to copy to the output (default: id if present, else the line number).")
     var keep: ColumnList?
     @Option(name: .long, help: "Stop with exit code 65 once more rows than this are rejected.") var maxRejects: Int?
+    @Option(name: .long, help: "Reason-code columns after the score (scorecard models).") var reasons = 0
     @Option(name: .long, help: "Score only part i of n of the rows (i/n, 1-based), for n parallel processes.")
     var shard: ShardArgument?
     @Option(name: .long, help: "Write the run summary as JSON to this file.") var summary: String?
@@ -36,6 +37,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let maxRejects, maxRejects < 0 { throw ValidationError("--max-rejects must be >= 0") }
+        if reasons < 0 || reasons > 20 { throw ValidationError("--reasons must be in 0...20") }
         guard (data == nil) != (fromSqlite == nil) else { throw ValidationError("give exactly one of --data and --from-sqlite") }
         guard (out == nil) != (toSqlite == nil) else { throw ValidationError("give exactly one of --out and --to-sqlite") }
         if fromSqlite != nil, table == nil { throw ValidationError("--from-sqlite needs --table") }
@@ -60,7 +62,7 @@ struct ScoreCommand: AsyncParsableCommand {
         let started = Date()
         let progress = ProgressLine(enabled: !quiet, totalBytes: data.flatMap { $0 == "-" ? nil : fileSize($0) }, started: started)
         var options = ScoringJobOptions(input: input, output: output)
-        (options.keep, options.maxRejects, options.shard) = (keep?.names, maxRejects, shard?.shard)
+        (options.keep, options.maxRejects, options.shard, options.reasons) = (keep?.names, maxRejects, shard?.shard, reasons)
         let result: ScoringSummary
         do {
             result = try await ScoringJob.run(bundle: try ModelFileLoader.load(path: model), options: options) { progress.update($0) }

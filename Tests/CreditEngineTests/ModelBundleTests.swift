@@ -80,7 +80,8 @@ struct ModelBundleTests {
         let cases: [(edit: (inout [String: Any]) -> Void, message: String)] = [
             ({ $0["modelId"] = "PD German" }, "model.json: modelId: must be lowercase letters, digits and hyphens"),
             ({ $0["modelVersion"] = "1.0" }, "model.json: modelVersion: must be a semantic version MAJOR.MINOR.PATCH"),
-            ({ $0["kind"] = "randomForest" }, "model.json: kind: unknown model kind; schema version 1 has \"logisticRegression\""),
+            ({ $0["kind"] = "randomForest" }, "model.json: kind: unknown model kind; schema version 1 has \"logisticRegression\" and \"scorecard\""),
+            ({ $0["kind"] = "scorecard" }, "model.json: scorecard: a scorecard file needs \"scorecard\" and no \"model\""),
             ({ $0.removeValue(forKey: "contentSHA256") }, "model.json: contentSHA256: is missing"),
             ({ $0.removeValue(forKey: "target") }, "model.json: target: is required but missing"),
             ({ object in
@@ -103,7 +104,7 @@ struct ModelBundleTests {
                 features[1]["type"] = "ordinal"
                 model["features"] = features
                 object["model"] = model
-            }, "model.json: model.features[1].type: expected \"numeric\" or \"categorical\""),
+            }, "model.json: model.features[1].type: expected \"numeric\", \"categorical\" or \"binned\""),
             ({ object in
                 var scaling = object["scaling"] as! [String: Any]
                 scaling["pointsToDoubleOdds"] = -20

@@ -18,6 +18,8 @@ public struct BatchScorer: Sendable {
     private let coefficients: [Double]
     private let firstColumn: [Int]
     private var design: Matrix
+    /// The level (or bin) set for each feature of each row of the batch, row-major; -1 for none.
+    private var levels: [Int]
 
     /// A scorer for `model` holding up to `capacity` records per batch.
     public init(model: LogisticModel, capacity: Int = 4096) {
@@ -29,6 +31,7 @@ public struct BatchScorer: Sendable {
             switch feature.encoding {
             case .numeric(let coefficient, _): coefficients.append(coefficient)
             case .categorical(_, let levels, _, _): coefficients.append(contentsOf: levels.map(\.coefficient))
+            case .binned(_, let contributions, _): coefficients.append(contentsOf: contributions)
             }
         }
         self.model = model
@@ -36,6 +39,13 @@ public struct BatchScorer: Sendable {
         self.coefficients = coefficients
         self.firstColumn = firstColumn
         self.design = Matrix(rows: coefficients.count, columns: capacity)
+        self.levels = Array(repeating: -1, count: capacity * model.features.count)
+    }
+
+    /// The level (categorical) or bin (binned) position set for feature `feature` of row `row`
+    /// of the batch just scored by ``linearPredictors()``; -1 for a numeric feature.
+    public func level(ofFeature feature: Int, row: Int) -> Int {
+        levels[row * model.features.count + feature]
     }
 
     /// Limits BLAS to `count` threads, for the whole process. Jobs that score blocks in parallel
@@ -68,6 +78,7 @@ public struct BatchScorer: Sendable {
     /// its `levels`.
     public mutating func setLevel(_ position: Int, feature: Int) {
         design[firstColumn[feature] + position, count] = 1
+        levels[count * model.features.count + feature] = position
     }
 
     /// Adds the row being encoded to the batch.

@@ -55,7 +55,28 @@ extension LogisticModel {
                 throw ScoringFailure(featureIndex: index, reason: .unknownCategory)
             }
             return .level(position)
+        case .binned(let binning, _, let unseenAsMissing):
+            return .level(try Self.bin(of: value, in: binning, unseenAsMissing: unseenAsMissing, feature: index))
         }
+    }
+
+    /// The bin of `value` in `binning`, after the unseen-category policy.
+    static func bin(of value: FeatureValue, in binning: FeatureBinning, unseenAsMissing: Bool, feature index: Int) throws(ScoringFailure) -> Int {
+        if case .number(let number) = value, !number.isFinite { throw ScoringFailure(featureIndex: index, reason: .notFinite) }
+        if let bin = binning.binIndex(for: value) { return bin }
+        switch value {
+        case .category where binning.isNumeric:
+            throw ScoringFailure(featureIndex: index, reason: .notANumber)
+        case .number where !binning.isNumeric:
+            let number = if case .number(let n) = value { n } else { 0.0 }
+            let label = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+            return try bin(of: .category(label), in: binning, unseenAsMissing: unseenAsMissing, feature: index)
+        case .category where unseenAsMissing:
+            if let missing = binning.missingBinIndex { return missing }
+        default:
+            break
+        }
+        throw ScoringFailure(featureIndex: index, reason: .unknownCategory)
     }
 
     /// The contribution `βⱼ·xⱼ` of feature `index` for `value`, after the missing/unknown policies.
@@ -68,6 +89,8 @@ extension LogisticModel {
             return coefficient * number
         case (.categorical(_, let levels, _, _), .level(let position)):
             return levels[position].coefficient
+        case (.binned(_, let contributions, _), .level(let position)):
+            return contributions[position]
         default:
             preconditionFailure("resolve(feature:_:) returns the kind of its feature")
         }

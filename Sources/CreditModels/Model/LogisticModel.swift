@@ -68,6 +68,17 @@ public struct LogisticModel: Sendable, Equatable, Codable {
                 }
             }
             return table
+        case .binned(let binning, let contributions, _):
+            guard contributions.count == binning.bins.count else {
+                throw ModelValidationError(path: "\(path).contributions", problem: "must have one value per bin (\(binning.bins.count))")
+            }
+            if let index = contributions.firstIndex(where: { !$0.isFinite }) {
+                throw ModelValidationError(path: "\(path).contributions[\(index)]", problem: "must be a finite number")
+            }
+            guard binning.bins.filter({ $0.values == .missing }).count == 1 else {
+                throw ModelValidationError(path: "\(path).binning.bins", problem: "must have exactly one missing bin")
+            }
+            return [:]
         }
     }
 

@@ -37,6 +37,9 @@ public struct ModelFeature: Sendable, Equatable, Codable {
         case numeric(coefficient: Double, missing: NumericMissingPolicy)
         /// The coefficient of the observed level; `reference` is the level with coefficient 0.
         case categorical(reference: String, levels: [Level], missing: CategoryPolicy, unknown: CategoryPolicy)
+        /// The contribution of the bin the value falls in (a scorecard characteristic). An unseen
+        /// category goes to the missing bin when `unseenAsMissing`, and is rejected otherwise.
+        case binned(FeatureBinning, contributions: [Double], unseenAsMissing: Bool)
     }
 
     /// The column or field name in the input.
@@ -59,7 +62,7 @@ public struct ModelFeature: Sendable, Equatable, Codable {
     // MARK: - Codable (flat JSON: {"name", "type", ...})
 
     private enum CodingKeys: String, CodingKey {
-        case name, type, coefficient, missing, reference, levels, unknown
+        case name, type, coefficient, missing, reference, levels, unknown, binning, contributions, unseenAsMissing
     }
 
     private enum PolicyKeys: String, CodingKey {
@@ -90,9 +93,14 @@ public struct ModelFeature: Sendable, Equatable, Codable {
                 missing: try Self.decodeCategoryPolicy(container, key: .missing),
                 unknown: try Self.decodeCategoryPolicy(container, key: .unknown)
             )
+        case "binned":
+            encoding = .binned(
+                try container.decode(FeatureBinning.self, forKey: .binning),
+                contributions: try container.decode([Double].self, forKey: .contributions),
+                unseenAsMissing: try container.decode(Bool.self, forKey: .unseenAsMissing))
         default:
             throw DecodingError.dataCorruptedError(
-                forKey: .type, in: container, debugDescription: "expected \"numeric\" or \"categorical\"")
+                forKey: .type, in: container, debugDescription: "expected \"numeric\", \"categorical\" or \"binned\"")
         }
     }
 
@@ -130,6 +138,11 @@ public struct ModelFeature: Sendable, Equatable, Codable {
             try container.encode(levels, forKey: .levels)
             try Self.encodeCategoryPolicy(missing, into: &container, key: .missing)
             try Self.encodeCategoryPolicy(unknown, into: &container, key: .unknown)
+        case .binned(let binning, let contributions, let unseenAsMissing):
+            try container.encode("binned", forKey: .type)
+            try container.encode(binning, forKey: .binning)
+            try container.encode(contributions, forKey: .contributions)
+            try container.encode(unseenAsMissing, forKey: .unseenAsMissing)
         }
     }
 

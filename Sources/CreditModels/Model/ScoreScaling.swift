@@ -45,8 +45,16 @@ public struct ScoreScaling: Sendable, Equatable, Codable {
     /// Points per unit of log-odds, `pointsToDoubleOdds / ln 2`.
     public var factor: Double { pointsToDoubleOdds / Double.log(2) }
 
+    /// `baseScore − factor · ln(baseOdds)`: the score at `η = 0`, so `score = offset − factor · η`.
+    public var offset: Double { baseScore - factor * Double.log(baseOdds) }
+
     /// The score at linear predictor `η` (log-odds of default). Deterministic.
     public func score(linearPredictor eta: Double) -> Double {
         baseScore + factor * (-eta - Double.log(baseOdds))
+    }
+
+    /// The linear predictor at `score`, the inverse of ``score(linearPredictor:)``.
+    public func linearPredictor(score: Double) -> Double {
+        (offset - score) / factor
     }
 }

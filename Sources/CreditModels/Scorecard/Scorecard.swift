@@ -78,8 +78,7 @@ public struct Scorecard: Sendable, Equatable, Codable {
 
     /// The probability of default at `total` points.
     public func probabilityOfDefault(totalPoints total: Int) -> Double {
-        let offset = scaling.baseScore - scaling.factor * Double.log(scaling.baseOdds)
-        return LogisticFunctions.sigmoid((offset - Double(total)) / scaling.factor)
+        LogisticFunctions.sigmoid(scaling.linearPredictor(score: Double(total)))
     }
 
     /// The bin of characteristic `index` for `value`, after the unseen-category policy.
@@ -87,33 +86,35 @@ public struct Scorecard: Sendable, Equatable, Codable {
     ///   a non-finite number, or a value of the wrong kind).
     public func binIndex(characteristic index: Int, value: FeatureValue) throws(ScoringFailure) -> Int {
         let characteristic = characteristics[index]
-        if case .number(let number) = value, !number.isFinite { throw ScoringFailure(featureIndex: index, reason: .notFinite) }
-        if let bin = characteristic.binning.binIndex(for: value) { return bin }
-        switch value {
-        case .category where characteristic.binning.isNumeric: throw ScoringFailure(featureIndex: index, reason: .notANumber)
-        case .category where characteristic.unseenCategoryAsMissing:
-            if let missing = characteristic.binning.missingBinIndex { return missing }
-        case .number where !characteristic.binning.isNumeric:
-            return try binIndex(characteristic: index, value: .category(Self.label(of: value)))
-        default: break
+        return try LogisticModel.bin(
+            of: value, in: characteristic.binning, unseenAsMissing: characteristic.unseenCategoryAsMissing, feature: index)
+    }
+
+    /// The same scorecard as a linear model over bins, for batch scoring: each bin contributes
+    /// `−points / factor` to `η`, the intercept is `(offset − basePoints) / factor`, so
+    /// `offset − factor · η` is the total points (up to rounding) and `σ(η)` the PD.
+    /// - Throws: ``ModelValidationError`` when a characteristic's points do not match its bins.
+    public func linearModel() throws(ModelValidationError) -> LogisticModel {
+        let factor = scaling.factor
+        let offset = scaling.offset
+        for (index, characteristic) in characteristics.enumerated() where characteristic.points.count != characteristic.binning.bins.count {
+            throw ModelValidationError(path: "characteristics[\(index)].points", problem: "must have one value per bin (\(characteristic.binning.bins.count))")
         }
-        throw ScoringFailure(featureIndex: index, reason: .unknownCategory)
+        return try LogisticModel(
+            intercept: (offset - Double(basePoints)) / factor,
+            features: characteristics.map { characteristic in
+                ModelFeature(name: characteristic.name, encoding: .binned(
+                    characteristic.binning, contributions: characteristic.points.map { -Double($0) / factor },
+                    unseenAsMissing: characteristic.unseenCategoryAsMissing))
+            })
     }
 
-    private static func label(of value: FeatureValue) -> String {
-        guard case .number(let number) = value else { return "" }
-        return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
-    }
-
-    /// Scores one application; `values` are in characteristic order.
-    /// - Parameter reasonLimit: the most reasons to return (default 4).
-    /// - Throws: ``ScoringFailure`` for the first value that cannot be binned.
-    public func score(_ values: [FeatureValue], reasonLimit: Int = 4) throws(ScoringFailure) -> ScorecardResult {
-        precondition(values.count == characteristics.count, "one value per characteristic is required")
+    /// Scores an application whose bins are already known (one per characteristic, in order).
+    public func score(bins: [Int], reasonLimit: Int = 4) -> ScorecardResult {
         var points: [Int] = []
         var lost: [(index: Int, points: Int)] = []
         for (index, characteristic) in characteristics.enumerated() {
-            let earned = characteristic.points[try binIndex(characteristic: index, value: values[index])]
+            let earned = characteristic.points[bins[index]]
             points.append(earned)
             if characteristic.maxPoints > earned { lost.append((index, characteristic.maxPoints - earned)) }
         }
@@ -123,5 +124,15 @@ public struct Scorecard: Sendable, Equatable, Codable {
             totalPoints: total, characteristicPoints: points,
             probabilityOfDefault: probabilityOfDefault(totalPoints: total),
             reasons: lost.prefix(max(0, reasonLimit)).map { characteristics[$0.index].reason })
+    }
+
+    /// Scores one application; `values` are in characteristic order.
+    /// - Parameter reasonLimit: the most reasons to return (default 4).
+    /// - Throws: ``ScoringFailure`` for the first value that cannot be binned.
+    public func score(_ values: [FeatureValue], reasonLimit: Int = 4) throws(ScoringFailure) -> ScorecardResult {
+        precondition(values.count == characteristics.count, "one value per characteristic is required")
+        var bins: [Int] = []
+        for index in characteristics.indices { bins.append(try binIndex(characteristic: index, value: values[index])) }
+        return score(bins: bins, reasonLimit: reasonLimit)
     }
 }

@@ -98,7 +98,7 @@ public struct ScorecardBuilder: Sendable {
                 continue
             }
             let factor = scaling.factor
-            let offset = scaling.baseScore - factor * Double.log(scaling.baseOdds)
+            let offset = scaling.offset
             let characteristics = selected.enumerated().map { position, index in
                 let coefficient = fit.coefficients[position + 1].estimate
                 return Characteristic(
