@@ -3,17 +3,11 @@ public import CreditEngine
 
 /// Bins every feature of a training file and writes the binning table as CSV.
 public enum BinningJob {
-    /// Bins each feature of `table` (missing values allowed) with `options`.
+    /// Bins each feature of `table` (missing values allowed) with `options`, or as `spec` declares.
     /// - Throws: ``BinningError`` naming the feature and the constraint that cannot be met.
-    public static func run(_ table: TrainingTable, options: BinningOptions) throws -> [FeatureBinning] {
+    public static func run(_ table: TrainingTable, options: BinningOptions, spec: BinningSpec? = nil) throws -> [FeatureBinning] {
         let binner = try WoEBinner(options: options)
-        return try table.data.features.map { feature in
-            switch feature.values {
-            case .numeric(let values): return try binner.fit(name: feature.name, numeric: values, events: table.data.events)
-            case .categorical(let labels):
-                return try binner.fit(name: feature.name, categorical: labels.map { $0.isEmpty ? nil : $0 }, events: table.data.events)
-            }
-        }
+        return try table.data.features.map { feature throws(BinningError) in try binner.fit(feature, events: table.data.events, spec: spec) }
     }
 
     /// Writes `feature,bin,count,events,event_rate,woe,iv` rows, one per bin, to `path`.

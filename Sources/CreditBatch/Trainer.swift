@@ -80,9 +80,9 @@ public enum Trainer {
     /// sealed model file. Examples record total points, PD and up to four reason codes.
     /// - Throws: ``BinningError``, ``FitError``, ``ScorecardError`` or ``MetricError``.
     public static func fitScorecard(
-        _ table: TrainingTable, builder: ScorecardBuilder, identity: ModelIdentity
+        _ table: TrainingTable, builder: ScorecardBuilder, identity: ModelIdentity, spec: BinningSpec? = nil
     ) throws -> (fit: ScorecardFit, file: ModelFile) {
-        let fit = try builder.fit(table.data, scaling: identity.scaling)
+        let fit = try builder.fit(table.data, scaling: identity.scaling, spec: spec)
         let metrics = try RankingMetrics(scores: fit.trainingLinearPredictors, events: table.data.events, weights: table.data.weights)
         let training = ModelFile.Training(
             dataSource: table.sourceName, dataSHA256: table.dataSHA256, rows: table.data.count, events: table.eventCount,

@@ -17,11 +17,18 @@ struct BinCommand: ParsableCommand {
     @OptionGroup var training: TrainingFileArguments
     @OptionGroup var binning: BinningArguments
     @Option(name: .long, help: "Binning table CSV to write.") var out: String?
+    @Option(name: .long, help: "Write the bins as an editable binning file (JSON) for --bins.") var binsOut: String?
 
     func run() throws {
         let binnings = try reportingErrors {
-            let binnings = try BinningJob.run(try TrainingTable.load(training.fileOptions(allowMissing: true)), options: try binning.options())
+            let binnings = try BinningJob.run(
+                try TrainingTable.load(training.fileOptions(allowMissing: true)), options: try binning.options(), spec: try binning.spec())
             if let out { try BinningJob.write(binnings, to: out) }
+            if let binsOut {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                try encoder.encode(BinningSpec(reproducing: binnings)).write(to: URL(fileURLWithPath: binsOut))
+            }
             return binnings
         }
         print(BinningTableFormatter.format(binnings))
@@ -58,6 +65,23 @@ struct BinningArguments: ParsableArguments {
     @Option(name: .long, help: "Event-rate trend: ascending, descending, auto, none.") var trend = "auto"
     @Option(name: .long, help: "Largest p-value between neighbouring bins.") var maxPValue: Double?
     @Option(name: .long, help: "Special numeric values with a bin of their own (comma-separated).") var special: ColumnList?
+    @Option(name: .long, help: "Binning file (JSON) declaring bins for some features; the others are optimized.") var bins: String?
+
+    /// The binning file, if given.
+    func spec() throws -> BinningSpec? {
+        guard let bins else { return nil }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: bins))
+        } catch {
+            throw ValidationError("--bins: cannot read '\(bins)'")
+        }
+        do {
+            return try JSONDecoder().decode(BinningSpec.self, from: data)
+        } catch {
+            throw ValidationError("--bins: '\(bins)' is not a binning file: \(error)")
+        }
+    }
 
     func options() throws -> BinningOptions {
         var options = BinningOptions()

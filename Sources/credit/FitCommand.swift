@@ -45,7 +45,8 @@ struct FitCommand: ParsableCommand {
             if scorecard {
                 var options = ScorecardOptions()
                 (options.binning, options.regression, options.minInformationValue) = (try binning.options(), irls, minIv)
-                let (fit, scorecardFile) = try Trainer.fitScorecard(table, builder: try ScorecardBuilder(options: options), identity: identity)
+                let (fit, scorecardFile) = try Trainer.fitScorecard(
+                    table, builder: try ScorecardBuilder(options: options), identity: identity, spec: try binning.spec())
                 print(ScorecardFormatter.format(fit: fit, file: scorecardFile))
                 (report, file) = (fit.regression.report, scorecardFile)
             } else {

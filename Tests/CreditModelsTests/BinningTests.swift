@@ -158,4 +158,30 @@ struct BinningTests {
             .reduce(0) { $0 + $1.informationValue }
         #expect(isClose(mergedIV, best, relative: 1e-12))
     }
+
+    @Test("a binning file written from a binning reproduces it; declared bins are used as given")
+    func declaredBins() throws {
+        let (values, events) = risingFeature()
+        let labels: [String?] = values.map { $0.isNaN ? nil : ($0 < 30 ? "low" : $0 < 70 ? "mid" : "high") }
+        let binner = try WoEBinner()
+        let numeric = try binner.fit(TrainingData.Feature(name: "x", values: .numeric(values)), events: events, spec: nil)
+        let categorical = try binner.fit(
+            TrainingData.Feature(name: "g", values: .categorical(labels.map { $0 ?? "" })), events: events, spec: nil)
+        let spec = BinningSpec(reproducing: [numeric, categorical])
+        #expect(try binner.fit(TrainingData.Feature(name: "x", values: .numeric(values)), events: events, spec: spec) == numeric)
+        #expect(try binner.fit(TrainingData.Feature(name: "g", values: .categorical(labels.map { $0 ?? "" })), events: events, spec: spec) == categorical)
+
+        let declared = try binner.fit(name: "x", numeric: values, events: events, splits: [10, 50])
+        #expect(declared.bins.map(\.values) == [.interval(lower: nil, upper: 10), .interval(lower: 10, upper: 50), .interval(lower: 50, upper: nil), .missing])
+        #expect(declared.bins[1].count == values.filter { $0 >= 10 && $0 < 50 }.count)
+        #expect(throws: BinningError(feature: "x", problem: "the binning file's splits must be finite and strictly ascending")) {
+            try binner.fit(name: "x", numeric: values, events: events, splits: [50, 10])
+        }
+        #expect(throws: BinningError(feature: "g", problem: "category 'high' is in no group of the binning file")) {
+            try binner.fit(name: "g", categorical: labels, events: events, groups: [["low"], ["mid"]])
+        }
+        #expect(throws: BinningError(feature: "g", problem: "category 'low' is in two groups of the binning file")) {
+            try binner.fit(name: "g", categorical: labels, events: events, groups: [["low", "mid"], ["low", "high"]])
+        }
+    }
 }

@@ -35,6 +35,11 @@ public struct WoEBinner: Sendable {
     /// - Throws: ``BinningError`` when no binning meets the constraints (naming which one fails),
     ///   or the data has a single class, lengths differ, or a value is infinite.
     public func fit(name: String, numeric values: [Double], events: [Bool]) throws(BinningError) -> FeatureBinning {
+        try fitDeclared(name: name, numeric: values, events: events, splits: nil)
+    }
+
+    /// Bins a numeric feature at `splits`, or optimally when `splits` is `nil`.
+    func fitDeclared(name: String, numeric values: [Double], events: [Bool], splits declared: [Double]?) throws(BinningError) -> FeatureBinning {
         try check(name: name, count: values.count, events: events)
         if values.contains(where: { $0.isInfinite }) { throw BinningError(feature: name, problem: "a value is infinite") }
         let totals = Totals(events)
@@ -53,7 +58,11 @@ public struct WoEBinner: Sendable {
             }
         }
         clean.sort { $0.value < $1.value }
-        let prebins = numericPrebins(clean)
+        let prebins = numericPrebins(clean, splits: declared)
+        if declared != nil {
+            return try summarize(name: name, isNumeric: true, bins: numericBins(
+                prebins, groups: prebins.indices.map { $0..<($0 + 1) }, special: special, missing: missing, totals: totals))
+        }
         let trends: [BinningOptions.Trend] = options.monotonicTrend == .auto ? [.ascending, .descending] : [options.monotonicTrend]
         var best: [Range<Int>]?
         var bestIV = -Double.infinity
@@ -68,6 +77,13 @@ public struct WoEBinner: Sendable {
             }
         }
         guard let groups = best else { throw BinningError(feature: name, problem: failure ?? "no binning meets the constraints") }
+        return try summarize(name: name, isNumeric: true, bins: numericBins(prebins, groups: groups, special: special, missing: missing, totals: totals))
+    }
+
+    /// Interval bins from groups of pre-bins, then the special and missing bins.
+    private func numericBins(
+        _ prebins: [Prebin], groups: [Range<Int>], special: (count: Int, events: Int), missing: (count: Int, events: Int), totals: Totals
+    ) -> [Bin] {
         var bins = groups.map { range -> Bin in
             let lower = range.lowerBound == 0 ? nil : prebins[range.lowerBound].lower
             let upper = range.upperBound == prebins.count ? nil : prebins[range.upperBound].lower
@@ -81,12 +97,19 @@ public struct WoEBinner: Sendable {
         }
         bins.append(Bin(values: .missing, count: missing.count, events: missing.events,
                         totalEvents: totals.events, totalNonEvents: totals.nonEvents))
-        return try summarize(name: name, isNumeric: true, bins: bins)
+        return bins
     }
 
     /// Bins a categorical feature. `nil` marks a missing value.
     /// - Throws: ``BinningError`` as ``fit(name:numeric:events:)``.
     public func fit(name: String, categorical labels: [String?], events: [Bool]) throws(BinningError) -> FeatureBinning {
+        try fitDeclared(name: name, categorical: labels, events: events, groups: nil)
+    }
+
+    /// Bins a categorical feature into declared `groups`, or optimally when `groups` is `nil`.
+    func fitDeclared(
+        name: String, categorical labels: [String?], events: [Bool], groups declared: [[String]]?
+    ) throws(BinningError) -> FeatureBinning {
         try check(name: name, count: labels.count, events: events)
         let totals = Totals(events)
         var missing = (count: 0, events: 0)
@@ -105,11 +128,19 @@ public struct WoEBinner: Sendable {
             let (rateA, rateB) = (Double(a.value.events) / Double(a.value.count), Double(b.value.events) / Double(b.value.count))
             return rateA != rateB ? rateA < rateB : a.key.precedesInByteOrder(b.key)
         }
-        let groups = try merge(ordered.map { ($0.value.count, $0.value.events) }, trend: .ascending, totals: totals, total: labels.count, name: name)
-        var bins = groups.map { range -> Bin in
-            let members = ordered[range]
-            return Bin(values: .categories(members.map(\.key)), count: members.reduce(0) { $0 + $1.value.count },
-                       events: members.reduce(0) { $0 + $1.value.events }, totalEvents: totals.events, totalNonEvents: totals.nonEvents)
+        var bins: [Bin]
+        if let declared {
+            bins = declared.map { members in
+                Bin(values: .categories(members), count: members.reduce(0) { $0 + (counts[$1]?.count ?? 0) },
+                    events: members.reduce(0) { $0 + (counts[$1]?.events ?? 0) }, totalEvents: totals.events, totalNonEvents: totals.nonEvents)
+            }
+        } else {
+            let groups = try merge(ordered.map { ($0.value.count, $0.value.events) }, trend: .ascending, totals: totals, total: labels.count, name: name)
+            bins = groups.map { range -> Bin in
+                let members = ordered[range]
+                return Bin(values: .categories(members.map(\.key)), count: members.reduce(0) { $0 + $1.value.count },
+                           events: members.reduce(0) { $0 + $1.value.events }, totalEvents: totals.events, totalNonEvents: totals.nonEvents)
+            }
         }
         bins.append(Bin(values: .missing, count: missing.count, events: missing.events,
                         totalEvents: totals.events, totalNonEvents: totals.nonEvents))
@@ -124,9 +155,19 @@ public struct WoEBinner: Sendable {
         var events: Int
     }
 
-    /// Cuts sorted values into at most `maxPrebins` pre-bins; ties never straddle a cut. Each cut
-    /// is the lowest value of the pre-bin to its right.
-    private func numericPrebins(_ sorted: [(value: Double, event: Bool)]) -> [Prebin] {
+    /// Cuts sorted values into at most `maxPrebins` pre-bins (or at `declared` splits); ties never
+    /// straddle a cut. Each cut is the lowest value of the pre-bin to its right.
+    private func numericPrebins(_ sorted: [(value: Double, event: Bool)], splits declared: [Double]? = nil) -> [Prebin] {
+        if let declared {
+            var prebins = [Prebin(lower: -Double.infinity, count: 0, events: 0)] + declared.map { Prebin(lower: $0, count: 0, events: 0) }
+            var index = 0
+            for (value, event) in sorted {
+                while index + 1 < prebins.count, value >= prebins[index + 1].lower { index += 1 }
+                prebins[index].count += 1
+                if event { prebins[index].events += 1 }
+            }
+            return prebins
+        }
         guard !sorted.isEmpty else { return [] }
         var splits: [Double]
         switch options.prebinning {

@@ -54,16 +54,10 @@ public struct ScorecardBuilder: Sendable {
     /// Builds the scorecard from training data whose numeric columns mark missing values with NaN
     /// and categorical columns with the empty string.
     /// - Throws: ``BinningError``, ``FitError``, or ``ScorecardError`` when no characteristic is left.
-    public func fit(_ data: TrainingData, scaling: ScoreScaling) throws -> ScorecardFit {
-        var binnings: [FeatureBinning] = []
+    /// - Parameter spec: declared bins for some features (the others are binned optimally).
+    public func fit(_ data: TrainingData, scaling: ScoreScaling, spec: BinningSpec? = nil) throws -> ScorecardFit {
         var excluded: [(String, String)] = []
-        for feature in data.features {
-            switch feature.values {
-            case .numeric(let values): binnings.append(try binner.fit(name: feature.name, numeric: values, events: data.events))
-            case .categorical(let labels):
-                binnings.append(try binner.fit(name: feature.name, categorical: labels.map { $0.isEmpty ? nil : $0 }, events: data.events))
-            }
-        }
+        let binnings = try data.features.map { feature throws(BinningError) in try binner.fit(feature, events: data.events, spec: spec) }
         var selected: [Int] = []
         for (index, binning) in binnings.enumerated() {
             if binning.informationValue >= options.minInformationValue {

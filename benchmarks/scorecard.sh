@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark: scorecards. (1) Fit on 200k rows x 30 features (25 numeric, 5 categorical, 5% empty
+# cells), whole process, credit against toad and optbinning in one run (hyperfine, median of
+# RUNS). (2) Score 1M rows: credit score (whole process, with 4 reason columns) against the
+# peers' predict (timed inside the peer, after its fit). (3) Agreement with optbinning on the same
+# data: per-feature IV and holdout AUC (200k fresh rows).
+#
+#   bash benchmarks/scorecard.sh     # RUNS=3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+WORK=${WORK:-$(mktemp -d)}
+PEERS=benchmarks/peers/scorecard_peers.py
+
+swift build -c release --product credit >/dev/null
+CREDIT=$(swift build -c release --show-bin-path)/credit
+if [ ! -f "$WORK/train.csv" ]; then
+  # One generating model: the first 200k rows train, the last 200k are the holdout.
+  "$CREDIT" generate --rows 400000 --features 25 --categorical 5 --missing-rate 0.05 --seed 1 \
+    --model-out "$WORK/true.json" --out "$WORK/both.csv" 2>/dev/null
+  head -n 200001 "$WORK/both.csv" > "$WORK/train.csv"
+  { head -n 1 "$WORK/both.csv"; tail -n 200000 "$WORK/both.csv"; } > "$WORK/holdout.csv"
+fi
+[ -f "$WORK/score.csv" ] || "$CREDIT" generate --rows 1000000 --features 25 --categorical 5 --missing-rate 0.05 --seed 2 \
+  --model-out "$WORK/true-score.json" --out "$WORK/score.csv" 2>/dev/null
+
+FIT="$CREDIT fit --scorecard --data $WORK/train.csv --target default --exclude id --model-id bench --model-version 1.0.0 --out $WORK/card.json"
+hyperfine --runs "$RUNS" --warmup 1 --export-json "$WORK/fit.json" \
+  -n credit "$FIT" -n toad "python3 $PEERS toad fit $WORK/train.csv" -n optbinning "python3 $PEERS optbinning fit $WORK/train.csv" >/dev/null
+hyperfine --runs "$RUNS" --warmup 1 --export-json "$WORK/score.json" \
+  -n credit "$CREDIT score --model $WORK/card.json --data $WORK/score.csv --out $WORK/scores.csv --keep id --reasons 4 --quiet" >/dev/null
+python3 "$PEERS" toad fit-score "$WORK/train.csv" "$WORK/score.csv" "$WORK/toad-score.json"
+python3 "$PEERS" optbinning fit-score "$WORK/train.csv" "$WORK/score.csv" "$WORK/optbinning-score.json"
+python3 "$PEERS" optbinning compare "$WORK/train.csv" "$WORK/holdout.csv" "$WORK/optbinning-compare.json"
+"$CREDIT" bin --data "$WORK/train.csv" --target default --exclude id --out "$WORK/bins.csv" >/dev/null
+"$CREDIT" score --model "$WORK/card.json" --data "$WORK/holdout.csv" --out "$WORK/holdout-scores.csv" --keep id,default --quiet 2>/dev/null
+
+python3 - "$WORK" <<'PY'
+import csv, json, statistics, sys, collections
+import numpy as np
+from sklearn.metrics import roc_auc_score
+work = sys.argv[1]
+fit = {r["command"]: statistics.median(r["times"]) for r in json.load(open(f"{work}/fit.json"))["results"]}
+score = statistics.median(json.load(open(f"{work}/score.json"))["results"][0]["times"])
+print(f"fit 200k x 30 (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in fit.items())
+      + f"; toad/credit {fit['toad'] / fit['credit']:.1f}x, optbinning/credit {fit['optbinning'] / fit['credit']:.1f}x")
+ours = 1_000_000 / score
+for tool in ["toad", "optbinning"]:
+    peer = json.load(open(f"{work}/{tool}-score.json"))["rowsPerSecond"]
+    print(f"score 1M: credit {ours:,.0f} rows/s (whole process, {score:.2f} s), {tool} {peer:,.0f} rows/s (predict only) -> {ours / peer:.1f}x")
+iv = collections.defaultdict(float)
+for row in csv.DictReader(open(f"{work}/bins.csv")):
+    iv[row["feature"]] += float(row["iv"])
+reference = json.load(open(f"{work}/optbinning-compare.json"))
+worst = min((iv[k] / v, k) for k, v in reference["iv"].items() if v > 0)
+print(f"IV vs optbinning: lowest ratio {worst[0]:.4f} ({worst[1]}); features at or above optbinning: "
+      f"{sum(iv[k] >= v - 1e-9 for k, v in reference['iv'].items())}/{len(reference['iv'])}")
+rows = list(csv.DictReader(open(f"{work}/holdout-scores.csv")))
+auc = roc_auc_score([int(r["default"]) for r in rows], [-float(r["score"]) for r in rows])
+print(f"holdout AUC: credit {auc:.4f}, optbinning {reference['holdoutAUC']:.4f} (difference {auc - reference['holdoutAUC']:+.4f})")
+PY
