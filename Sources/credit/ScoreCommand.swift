@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditBatch
+import CreditCSV
 import CreditEngine
 import Foundation
 
@@ -30,6 +31,8 @@ struct ScoreCommand: AsyncParsableCommand {
     var keep: ColumnList?
     @Option(name: .long, help: "Stop with exit code 65 once more rows than this are rejected.") var maxRejects: Int?
     @Option(name: .long, help: "Reason-code columns after the score (scorecard models).") var reasons = 0
+    @Option(name: .long, help: "Field delimiter of the input CSV (one ASCII character, e.g. ';' or a tab written as '\\t').")
+    var delimiter = ","
     @Option(name: .long, help: "Score only part i of n of the rows (i/n, 1-based), for n parallel processes.")
     var shard: ShardArgument?
     @Option(name: .long, help: "Write the run summary as JSON to this file.") var summary: String?
@@ -38,11 +41,19 @@ struct ScoreCommand: AsyncParsableCommand {
     func validate() throws {
         if let maxRejects, maxRejects < 0 { throw ValidationError("--max-rejects must be >= 0") }
         if reasons < 0 || reasons > 20 { throw ValidationError("--reasons must be in 0...20") }
+        guard delimiterByte != nil else { throw ValidationError("--delimiter must be one ASCII character other than a quote or line break") }
         guard (data == nil) != (fromSqlite == nil) else { throw ValidationError("give exactly one of --data and --from-sqlite") }
         guard (out == nil) != (toSqlite == nil) else { throw ValidationError("give exactly one of --out and --to-sqlite") }
         if fromSqlite != nil, table == nil { throw ValidationError("--from-sqlite needs --table") }
         if toSqlite != nil, (outTable ?? table) == nil { throw ValidationError("--to-sqlite needs --out-table or --table") }
         if toSqlite != nil, rejects != nil { throw ValidationError("--rejects is for CSV output; SQLite output writes TABLE_rejects") }
+    }
+
+    /// The delimiter as a byte, if it is one usable ASCII character.
+    private var delimiterByte: UInt8? {
+        let text = delimiter == "\\t" ? "\t" : delimiter
+        guard text.utf8.count == 1, let byte = text.utf8.first, byte < 0x80, byte != 0x22, byte != 0x0A, byte != 0x0D else { return nil }
+        return byte
     }
 
     /// The input named by the flags (checked in `validate()`).
@@ -63,6 +74,7 @@ struct ScoreCommand: AsyncParsableCommand {
         let progress = ProgressLine(enabled: !quiet, totalBytes: data.flatMap { $0 == "-" ? nil : fileSize($0) }, started: started)
         var options = ScoringJobOptions(input: input, output: output)
         (options.keep, options.maxRejects, options.shard, options.reasons) = (keep?.names, maxRejects, shard?.shard, reasons)
+        options.csv.delimiter = delimiterByte ?? UInt8(ascii: ",")
         let result: ScoringSummary
         do {
             result = try await ScoringJob.run(bundle: try ModelFileLoader.load(path: model), options: options) { progress.update($0) }
