@@ -541,7 +541,7 @@ struct RecordPlan: Sendable {
                 for (index, bin) in binning.bins.enumerated() {
                     switch bin.values {
                     case .interval(_, let upper): if let upper { cuts.append(upper) }
-                    case .categories(let labels): for label in labels { addLabel(label, level: index) }
+                    case .categories(let labels), .specialCategories(let labels): for label in labels { addLabel(label, level: index) }
                     case .special(let values):
                         specials.append(contentsOf: values)
                         special = index

@@ -65,6 +65,7 @@ struct BinningArguments: ParsableArguments {
     @Option(name: .long, help: "Event-rate trend: ascending, descending, auto, none.") var trend = "auto"
     @Option(name: .long, help: "Largest p-value between neighbouring bins.") var maxPValue: Double?
     @Option(name: .long, help: "Special numeric values with a bin of their own (comma-separated).") var special: ColumnList?
+    @Option(name: .long, help: "Special category labels with a bin of their own (comma-separated).") var specialCategories: ColumnList?
     @Option(name: .long, help: "Binning file (JSON) declaring bins for some features; the others are optimized.") var bins: String?
 
     /// The binning file, if given.
@@ -94,6 +95,7 @@ struct BinningArguments: ParsableArguments {
             guard let value = Double(text) else { throw ValidationError("--special: '\(text)' is not a number") }
             return value
         }
+        options.specialCategories = specialCategories?.names ?? []
         try options.validate()
         return options
     }

@@ -103,6 +103,25 @@ struct BinningTests {
         #expect(binning.binIndex(for: .category("a")) == 0)
     }
 
+    @Test("declared special categories get their own bin")
+    func specialCategories() throws {
+        var labels: [String?] = []
+        var events: [Bool] = []
+        var random = SplitMix64(seed: 5)
+        for index in 0..<3_000 {
+            let label = index % 10 == 0 ? "no bureau record" : ["a", "b", "c"][index % 3]
+            labels.append(label)
+            events.append(random.nextUnit() < (label == "no bureau record" ? 0.5 : label == "a" ? 0.1 : 0.3))
+        }
+        var options = BinningOptions()
+        options.specialCategories = ["no bureau record"]
+        let binning = try WoEBinner(options: options).fit(name: "bureau", categorical: labels, events: events)
+        let special = try #require(binning.bins.firstIndex { $0.values == .specialCategories(["no bureau record"]) })
+        #expect(binning.bins[special].count == 300)
+        #expect(binning.binIndex(for: .category("no bureau record")) == special)
+        #expect(!binning.bins.contains { if case .categories(let members) = $0.values { return members.contains("no bureau record") } else { return false } })
+    }
+
     @Test("constraints that cannot be met are named")
     func infeasible() throws {
         let (values, events) = risingFeature()

@@ -79,6 +79,7 @@ struct ScorecardTests {
             case .categories(let labels): return .category(labels[0])
             case .missing: return .missing
             case .special(let values): return .number(values[0])
+            case .specialCategories(let labels): return .category(labels[0])
             }
         })
         #expect(best.reasons.isEmpty)

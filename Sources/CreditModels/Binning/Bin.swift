@@ -17,6 +17,8 @@ public struct Bin: Sendable, Equatable, Codable {
         case missing
         /// The declared special values.
         case special([Double])
+        /// The declared special categories (`no bureau record`).
+        case specialCategories([String])
     }
 
     /// Which values fall in the bin.
@@ -64,6 +66,7 @@ public struct Bin: Sendable, Equatable, Codable {
         case .categories(let labels): return "{" + labels.joined(separator: ", ") + "}"
         case .missing: return "missing"
         case .special(let values): return "special {" + values.map { "\($0)" }.joined(separator: ", ") + "}"
+        case .specialCategories(let labels): return "special {" + labels.joined(separator: ", ") + "}"
         }
     }
 }

@@ -42,6 +42,8 @@ public struct BinningOptions: Sendable, Equatable, Codable {
     public var maxPValue: Double?
     /// Numeric values that mean something special (`-999`: no bureau record); they get their own bin.
     public var specialValues: [Double] = []
+    /// Category labels that mean something special (`no bureau record`); they get their own bin.
+    public var specialCategories: [String] = []
 
     /// Default options.
     public init() {}

@@ -42,7 +42,7 @@ public struct BinningSpec: Sendable, Equatable, Codable {
                 switch bin.values {
                 case .interval(_, let upper): if let upper { splits.append(upper) }
                 case .categories(let labels): groups.append(labels)
-                case .missing, .special: break
+                case .missing, .special, .specialCategories: break
                 }
             }
             features[binning.name] = binning.isNumeric ? Feature(splits: splits) : Feature(groups: groups)
@@ -70,7 +70,7 @@ extension WoEBinner {
                 throw BinningError(feature: name, problem: "category '\(label)' is in two groups of the binning file")
             }
         }
-        if let stray = labels.first(where: { $0.map { group[$0] == nil } ?? false }) ?? nil {
+        if let stray = labels.first(where: { $0.map { group[$0] == nil && !options.specialCategories.contains($0) } ?? false }) ?? nil {
             throw BinningError(feature: name, problem: "category '\(stray)' is in no group of the binning file")
         }
         return try fitDeclared(name: name, categorical: labels, events: events, groups: groups)

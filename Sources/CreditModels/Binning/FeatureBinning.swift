@@ -38,8 +38,10 @@ public struct FeatureBinning: Sendable, Equatable, Codable {
         case .category(let label):
             guard !isNumeric else { return nil }
             return bins.firstIndex { bin in
-                if case .categories(let labels) = bin.values { return labels.contains(label) }
-                return false
+                switch bin.values {
+                case .categories(let labels), .specialCategories(let labels): return labels.contains(label)
+                default: return false
+                }
             }
         }
     }

@@ -113,11 +113,17 @@ public struct WoEBinner: Sendable {
         try check(name: name, count: labels.count, events: events)
         let totals = Totals(events)
         var missing = (count: 0, events: 0)
+        var special = (count: 0, events: 0)
         var counts: [String: (count: Int, events: Int)] = [:]
         for (label, event) in zip(labels, events) {
             guard let label else {
                 missing.count += 1
                 if event { missing.events += 1 }
+                continue
+            }
+            if options.specialCategories.contains(label) {
+                special.count += 1
+                if event { special.events += 1 }
                 continue
             }
             counts[label, default: (0, 0)].count += 1
@@ -141,6 +147,10 @@ public struct WoEBinner: Sendable {
                 return Bin(values: .categories(members.map(\.key)), count: members.reduce(0) { $0 + $1.value.count },
                            events: members.reduce(0) { $0 + $1.value.events }, totalEvents: totals.events, totalNonEvents: totals.nonEvents)
             }
+        }
+        if !options.specialCategories.isEmpty {
+            bins.append(Bin(values: .specialCategories(options.specialCategories), count: special.count, events: special.events,
+                            totalEvents: totals.events, totalNonEvents: totals.nonEvents))
         }
         bins.append(Bin(values: .missing, count: missing.count, events: missing.events,
                         totalEvents: totals.events, totalNonEvents: totals.nonEvents))
