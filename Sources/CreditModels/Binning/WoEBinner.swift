@@ -168,29 +168,26 @@ public struct WoEBinner: Sendable {
     /// Cuts sorted values into at most `maxPrebins` pre-bins (or at `declared` splits); ties never
     /// straddle a cut. Each cut is the lowest value of the pre-bin to its right.
     private func numericPrebins(_ sorted: [(value: Double, event: Bool)], splits declared: [Double]? = nil) -> [Prebin] {
+        let splits: [Double]
+        let lowest: Double
         if let declared {
-            var prebins = [Prebin(lower: -Double.infinity, count: 0, events: 0)] + declared.map { Prebin(lower: $0, count: 0, events: 0) }
-            var index = 0
-            for (value, event) in sorted {
-                while index + 1 < prebins.count, value >= prebins[index + 1].lower { index += 1 }
-                prebins[index].count += 1
-                if event { prebins[index].events += 1 }
+            (splits, lowest) = (declared, -Double.infinity)
+        } else {
+            guard let first = sorted.first else { return [] }
+            lowest = first.value
+            switch options.prebinning {
+            case .quantile:
+                var quantiles: [Double] = []
+                for q in 1..<options.maxPrebins {
+                    let value = sorted[min(sorted.count - 1, sorted.count * q / options.maxPrebins)].value
+                    if value > lowest, quantiles.last.map({ value > $0 }) ?? true { quantiles.append(value) }
+                }
+                splits = quantiles
+            case .cart:
+                splits = cartSplits(sorted)
             }
-            return prebins
         }
-        guard !sorted.isEmpty else { return [] }
-        var splits: [Double]
-        switch options.prebinning {
-        case .quantile:
-            splits = []
-            for q in 1..<options.maxPrebins {
-                let value = sorted[min(sorted.count - 1, sorted.count * q / options.maxPrebins)].value
-                if value > sorted[0].value, splits.last.map({ value > $0 }) ?? true { splits.append(value) }
-            }
-        case .cart:
-            splits = cartSplits(sorted)
-        }
-        var prebins = [Prebin(lower: sorted[0].value, count: 0, events: 0)] + splits.map { Prebin(lower: $0, count: 0, events: 0) }
+        var prebins = [Prebin(lower: lowest, count: 0, events: 0)] + splits.map { Prebin(lower: $0, count: 0, events: 0) }
         var index = 0
         for (value, event) in sorted {
             while index + 1 < prebins.count, value >= prebins[index + 1].lower { index += 1 }
