@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "CreditStats",
-            dependencies: ["CreditCore"],
+            dependencies: ["CreditCore", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -120,6 +120,7 @@ let package = Package(
         .testTarget(
             name: "CreditStatsTests",
             dependencies: ["CreditStats", "CreditTestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,7 +9,7 @@ struct ImportRulesTests {
     static let allowed: [String: Set<String>] = [
         "CreditLinearAlgebra": ["CLAPACK"],
         "CreditCore": [],
-        "CreditStats": ["CreditCore"],
+        "CreditStats": ["CreditCore", "RealModule"],
         "CreditModels": ["CreditCore", "CreditStats", "CreditLinearAlgebra", "RealModule"],
         "CreditAudit": ["CreditCore", "Crypto", "FoundationEssentials"],
         "CreditEngine": ["CreditCore", "CreditStats", "CreditModels", "CreditAudit", "FoundationEssentials"],

@@ -1,0 +1,72 @@
+import RealModule
+
+/// Population stability index between a baseline (expected) and a current (actual) sample.
+///
+/// `PSI = Σₖ (aₖ − eₖ) · ln(aₖ / eₖ)`, where `eₖ`, `aₖ` are the shares of each sample in bin `k`.
+/// Bin convention: with ``init(expected:actual:bins:)``, the edges are the baseline's values at
+/// ranks ⌊k·n/B⌋ of its sorted sample (k = 1 … B−1, duplicates merged), and bin k holds values in
+/// `[edgeₖ₋₁, edgeₖ)`. A share below ``floor`` (1e-4) is raised to it before the logarithm, so an
+/// empty bin gives a large but finite term. Thresholds: below 0.1 stable, 0.1–0.25 moderate
+/// shift, 0.25 or more significant shift. With the same edges, PSI is symmetric. Deterministic.
+public struct PopulationStability: Sendable, Equatable {
+    /// How much the population moved.
+    public enum Status: String, Sendable, Codable {
+        case stable, moderateShift, significantShift
+    }
+
+    /// The smallest share used in the logarithm.
+    public static let floor = 1e-4
+
+    /// Upper edges of the bins (the last bin is unbounded).
+    public let edges: [Double]
+    /// Baseline share per bin.
+    public let expectedShares: [Double]
+    /// Current share per bin.
+    public let actualShares: [Double]
+    /// Each bin's PSI term.
+    public let contributions: [Double]
+    /// The index.
+    public let psi: Double
+
+    /// The status by the 0.1 / 0.25 thresholds.
+    public var status: Status { psi < 0.1 ? .stable : psi < 0.25 ? .moderateShift : .significantShift }
+
+    /// PSI with `bins` quantile bins of the baseline.
+    /// - Throws: ``MetricError`` for an empty sample or a non-finite value.
+    public init(expected: [Double], actual: [Double], bins: Int = 10) throws(MetricError) {
+        precondition(bins >= 2, "at least two bins")
+        try Self.check(expected)
+        let sorted = expected.sorted()
+        var edges: [Double] = []
+        for k in 1..<bins {
+            let value = sorted[min(sorted.count - 1, sorted.count * k / bins)]
+            if value > sorted[0], edges.last.map({ value > $0 }) ?? true { edges.append(value) }
+        }
+        try self.init(expected: expected, actual: actual, edges: edges)
+    }
+
+    /// PSI with the given ascending bin edges.
+    /// - Throws: ``MetricError`` for an empty sample or a non-finite value.
+    public init(expected: [Double], actual: [Double], edges: [Double]) throws(MetricError) {
+        try Self.check(expected)
+        try Self.check(actual)
+        func shares(_ values: [Double]) -> [Double] {
+            var counts = Array(repeating: 0, count: edges.count + 1)
+            for value in values { counts[edges.firstIndex { value < $0 } ?? edges.count] += 1 }
+            return counts.map { Double($0) / Double(values.count) }
+        }
+        self.edges = edges
+        expectedShares = shares(expected)
+        actualShares = shares(actual)
+        contributions = zip(expectedShares, actualShares).map { e, a in
+            let (e, a) = (max(e, Self.floor), max(a, Self.floor))
+            return (a - e) * Double.log(a / e)
+        }
+        psi = contributions.reduce(0, +)
+    }
+
+    private static func check(_ values: [Double]) throws(MetricError) {
+        guard !values.isEmpty else { throw .lengthMismatch(scores: 0, labels: 0, weights: nil) }
+        if let index = values.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteScore(index: index) }
+    }
+}
