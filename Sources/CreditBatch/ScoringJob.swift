@@ -129,10 +129,8 @@ public enum ScoringJob {
             throw .reasonsNeedScorecard(model: bundle.reference)
         }
         do {
-            switch options.input {
-            case .csv(let path): return try await scoreCSV(path: path, bundle: bundle, options: options, progress: progress)
-            case .sqlite(let path, let table): return try scoreSQLite(path: path, table: table, bundle: bundle, options: options, progress: progress)
-            }
+            let sink = { (layout: OutputLayout) throws -> ScoreSink in try ScoreSink(options.output, layout: layout) }
+            return try await run(bundle: bundle, options: options, sink: sink, progress: progress)
         } catch let error as BatchError {
             throw error
         } catch let error as CSVError {
@@ -144,8 +142,21 @@ public enum ScoringJob {
         }
     }
 
+    /// Runs the job into the sink `makeSink` builds once the output layout is known.
+    static func run(
+        bundle: ModelBundle, options: ScoringJobOptions, sink makeSink: (OutputLayout) throws -> ScoreSink,
+        progress: (ScoringSummary) -> Void
+    ) async throws -> ScoringSummary {
+        switch options.input {
+        case .csv(let path): return try await scoreCSV(path: path, bundle: bundle, options: options, makeSink: makeSink, progress: progress)
+        case .sqlite(let path, let table):
+            return try scoreSQLite(path: path, table: table, bundle: bundle, options: options, makeSink: makeSink, progress: progress)
+        }
+    }
+
     private static func scoreCSV(
-        path: String, bundle: ModelBundle, options: ScoringJobOptions, progress: (ScoringSummary) -> Void
+        path: String, bundle: ModelBundle, options: ScoringJobOptions, makeSink: (OutputLayout) throws -> ScoreSink,
+        progress: (ScoringSummary) -> Void
     ) async throws -> ScoringSummary {
         let blocks = CSVBlockReader(source: try FileByteSource(path: path), options: options.csv, blockSize: options.blockSize)
         guard let first = try blocks.nextBlock(), let headerRecord = try first.firstRecord(source: blocks.sourceName) else {
@@ -155,7 +166,7 @@ public enum ScoringJob {
         // Every required column is checked before any output is created.
         let plan = try RecordPlan(model: bundle.model, header: header)
         let layout = try OutputLayout(keep: options.keep, reasons: options.reasons, header: header)
-        let sink = try ScoreSink(options.output, layout: layout)
+        let sink = try makeSink(layout)
         let scorer = BlockScorer(
             bundle: bundle, header: header, plan: plan, layout: layout,
             options: options, resumeAfter: sink.resumeAfter, collectsRows: sink.collectsRows)
@@ -194,7 +205,8 @@ public enum ScoringJob {
     }
 
     private static func scoreSQLite(
-        path: String, table: String, bundle: ModelBundle, options: ScoringJobOptions, progress: (ScoringSummary) -> Void
+        path: String, table: String, bundle: ModelBundle, options: ScoringJobOptions, makeSink: (OutputLayout) throws -> ScoreSink,
+        progress: (ScoringSummary) -> Void
     ) throws -> ScoringSummary {
         let reader = try SQLiteTableReader(path: path, table: table)
         let header = try HeaderIndex(names: reader.columns, line: 1, source: reader.sourceName)
@@ -202,7 +214,7 @@ public enum ScoringJob {
         let positions = try model.features.map { feature throws(CSVError) in try header.require(feature.name) }
         let layout = try OutputLayout(keep: options.keep, reasons: options.reasons, header: header)
         let keepPositions = try layout.kept.map { name throws(CSVError) in try header.require(name) }
-        let sink = try ScoreSink(options.output, layout: layout)
+        let sink = try makeSink(layout)
         var summary = ScoringSummary(source: reader.sourceName, model: bundle.reference, shard: options.shard)
         if sink.resumeAfter > 0 {
             summary.resumedAfterRow = sink.resumeAfter
@@ -271,10 +283,17 @@ struct OutputLayout: Sendable {
 final class ScoreSink {
     private let csv: (output: CSVWriter, rejects: CSVWriter)?
     private let sqlite: SQLiteScoreWriter?
+    private let collector: ((ScoredRow) -> Void)?
     /// Rows up to this one are already stored (SQLite output of an earlier run); 0 otherwise.
     let resumeAfter: Int
 
+    /// A sink that hands every scored row to `collector` (rejects are only counted).
+    init(collector: @escaping (ScoredRow) -> Void) {
+        (csv, sqlite, self.collector, resumeAfter) = (nil, nil, collector, 0)
+    }
+
     init(_ output: ScoringOutput, layout: OutputLayout) throws {
+        collector = nil
         switch output {
         case .csv(let path, let rejectsPath):
             let writer = try CSVWriter(path: path)
@@ -292,8 +311,8 @@ final class ScoreSink {
         }
     }
 
-    /// Whether batches must collect rows (SQLite) rather than CSV text.
-    var collectsRows: Bool { sqlite != nil }
+    /// Whether batches must collect rows (SQLite, collector) rather than CSV text.
+    var collectsRows: Bool { sqlite != nil || collector != nil }
 
     /// Writes `batch` and adds its counts to `summary`.
     /// - Throws: ``BatchError/tooManyRejects(limit:summary:)`` after writing the rows before the
@@ -320,6 +339,7 @@ final class ScoreSink {
         if let sqlite {
             try sqlite.append(scored: Array(batch.scoredRows.prefix(scored)), rejected: Array(batch.rejectedRows.prefix(rejected)))
         }
+        if let collector { for row in batch.scoredRows.prefix(scored) { collector(row) } }
         summary.rowsRead += read
         summary.rowsScored += scored
         summary.rowsRejected += rejected

@@ -186,6 +186,24 @@ struct CLITests {
         #expect(try sqliteQuery(database, "SELECT count(*) FROM scores_rejects") == ["0"])
     }
 
+    @Test("evaluate reports consistent metrics for the shipped scorecard")
+    func evaluate() throws {
+        let directory = try TemporaryDirectory()
+        let run = try credit([
+            "evaluate", "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
+            "--data", germanCredit, "--json", directory.path("report.json"),
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("pd-german-credit-scorecard@1.0.0 on german_credit.csv: 1000 rows, 300 defaults (0 rejected, 0 unlabeled)"))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.url.appendingPathComponent("report.json"))) as! [String: Any]
+        let auc = (report["auc"] as! NSNumber).doubleValue
+        #expect((report["aucLower"] as! NSNumber).doubleValue < auc && auc < (report["aucUpper"] as! NSNumber).doubleValue)
+        #expect(abs((report["gini"] as! NSNumber).doubleValue - (2 * auc - 1)) < 1e-12)
+        let bands = report["calibration"] as! [[String: Any]]
+        #expect(bands.count == 10 && bands.reduce(0) { $0 + ($1["rows"] as! Int) } == 1000)
+        #expect(bands.reduce(0) { $0 + ($1["defaults"] as! Int) } == 300)
+    }
+
     @Test("generate is deterministic in its seed")
     func generate() throws {
         let directory = try TemporaryDirectory()
