@@ -65,8 +65,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CreditRules",
+            dependencies: ["CreditCore", "CreditAudit", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CreditEngine",
-            dependencies: ["CreditCore", "CreditStats", "CreditModels", "CreditAudit"],
+            dependencies: ["CreditCore", "CreditStats", "CreditModels", "CreditAudit", "CreditRules"],
             swiftSettings: swiftSettings
         ),
 
@@ -127,6 +132,11 @@ let package = Package(
             name: "CreditModelsTests",
             dependencies: ["CreditModels", "CreditTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditRulesTests",
+            dependencies: ["CreditRules", "CreditTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -16,6 +16,8 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidTarget(InputLocation, detail: String)
     /// More rows were rejected than `--max-rejects` allows; the run stopped.
     case tooManyRejects(limit: Int, summary: ScoringSummary)
+    /// A decision run rejected more rows than `--max-rejects` allows; the run stopped.
+    case tooManyDecisionRejects(limit: Int, summary: DecisionSummary)
 
     public var description: String {
         switch self {
@@ -27,6 +29,9 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyRejects(let limit, let summary):
             return "stopped: \(summary.rowsRejected) rows rejected, more than the limit of \(limit) "
                 + "(read \(summary.rowsRead), scored \(summary.rowsScored)); see the rejects file"
+        case .tooManyDecisionRejects(let limit, let summary):
+            return "stopped: \(summary.rowsRejected) rows rejected, more than the limit of \(limit) "
+                + "(read \(summary.rowsRead), decided \(summary.rowsDecided)); see the rejects file"
         }
     }
 }

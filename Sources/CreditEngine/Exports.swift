@@ -2,3 +2,4 @@
 @_exported public import CreditCore
 @_exported public import CreditModels
 @_exported public import CreditStats
+@_exported public import CreditRules

@@ -5,7 +5,7 @@ import ArgumentParser
 struct CreditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credit",
-        abstract: "Credit scoring and risk engine: fit, score and validate models.",
-        subcommands: [FitCommand.self, ScoreCommand.self, BinCommand.self, EvaluateCommand.self, ModelCommand.self, GenerateCommand.self]
+        abstract: "Credit scoring and risk engine: fit, score, evaluate and validate models; decide applications under a policy.",
+        subcommands: [FitCommand.self, ScoreCommand.self, BinCommand.self, EvaluateCommand.self, DecideCommand.self, RulesCommand.self, ModelCommand.self, GenerateCommand.self]
     )
 }

@@ -12,14 +12,15 @@ struct ImportRulesTests {
         "CreditStats": ["CreditCore", "RealModule"],
         "CreditModels": ["CreditCore", "CreditStats", "CreditLinearAlgebra", "RealModule"],
         "CreditAudit": ["CreditCore", "Crypto", "FoundationEssentials"],
-        "CreditEngine": ["CreditCore", "CreditStats", "CreditModels", "CreditAudit", "FoundationEssentials"],
+        "CreditRules": ["CreditCore", "CreditAudit", "RealModule", "FoundationEssentials"],
+        "CreditEngine": ["CreditCore", "CreditStats", "CreditModels", "CreditAudit", "CreditRules", "FoundationEssentials"],
         "CreditCSV": ["CreditCore", "Glibc"],
         "CreditSQLite": ["CreditCore", "GRDB"],
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
         "credit": ["CreditBatch", "CreditCSV", "CreditEngine", "ArgumentParser", "Foundation"],
     ]
 
-    static let pureTargets = ["CreditLinearAlgebra", "CreditCore", "CreditStats", "CreditModels", "CreditAudit", "CreditEngine"]
+    static let pureTargets = ["CreditLinearAlgebra", "CreditCore", "CreditStats", "CreditModels", "CreditAudit", "CreditRules", "CreditEngine"]
     static let forbiddenInPureTargets = ["FileManager", "FileHandle", "Process(", "URLSession", "fopen", "getenv", "Date()", "Date.now", "import Glibc", "import Foundation\n"]
 
     private func sources(of target: String) -> [(name: String, text: String)] {

@@ -1,4 +1,5 @@
 public import CreditCore
+import RealModule
 
 /// A value the model could not score, and the feature (by index in ``LogisticModel/features``)
 /// that caused it. The caller adds the record's location.
@@ -113,5 +114,12 @@ extension LogisticModel {
     /// `σ(η)`, the probability of default at linear predictor `η`, computed without overflow.
     public static func probability(linearPredictor eta: Double) -> Double {
         LogisticFunctions.sigmoid(eta)
+    }
+
+    /// `ln(p / (1 - p))`, the linear predictor of a probability, with `p` kept within
+    /// [1e-12, 1 − 1e-12] so the result is finite.
+    public static func linearPredictor(probability p: Double) -> Double {
+        let q = Swift.min(Swift.max(p, 1e-12), 1 - 1e-12)
+        return Double.log(onePlus: -q) * -1 + Double.log(q)
     }
 }

@@ -1,0 +1,64 @@
+import CreditTestSupport
+import Foundation
+import Testing
+
+private let scorecard = RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json")
+private let policy = RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json")
+
+@Suite("credit decide and credit rules")
+struct DecideCLITests {
+    @Test("the shipped policy passes its shipped cases")
+    func shippedCases() throws {
+        let run = try credit(["rules", "test", "--model", scorecard, "--policy", policy,
+                              "--cases", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/cases.csv")])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("25 of 25 cases pass"))
+    }
+
+    @Test("a wrong expectation fails rules test with the case's line and name")
+    func failingCase() throws {
+        let directory = try TemporaryDirectory()
+        var text = try String(contentsOfFile: RepositoryPaths.path("models/policy-id-online-lending/1.0.0/cases.csv"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "under 18,decline,KO-AGE", with: "under 18,approve,KO-AGE")
+        try text.write(toFile: directory.path("cases.csv"), atomically: true, encoding: .utf8)
+        let run = try credit(["rules", "test", "--model", scorecard, "--policy", policy, "--cases", directory.path("cases.csv")])
+        #expect(run.status == 65)
+        #expect(run.stdout.contains("FAIL line 3 (under 18): decision decline, expected approve"))
+    }
+
+    @Test("decide writes one row per application, rejects bad rows with line and field, and counts reconcile")
+    func decide() throws {
+        let directory = try TemporaryDirectory()
+        var lines = try String(contentsOfFile: RepositoryPaths.path("datasets/applications_sample.csv"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).prefix(11).map(String.init)
+        lines[4] = lines[4].replacingOccurrences(of: ",true,false,", with: ",maybe,false,")  // ktp_verified
+        lines[7] = lines[7].replacingOccurrences(of: "+07:00", with: "").replacingOccurrences(of: "T", with: "x")  // timestamp
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory.path("in.csv"), atomically: true, encoding: .utf8)
+        let run = try credit(["decide", "--model", scorecard, "--policy", policy, "--data", directory.path("in.csv"),
+                              "--out", directory.path("out.csv"), "--keep", "loan_id"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("10 rows read, 8 decided"))
+        #expect(run.stderr.contains("2 rejected"))
+        let out = try String(contentsOfFile: directory.path("out.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(out.first == "loan_id,decision,pd,score,grade,max_amount,max_tenor_months,reason_1,reason_2,reason_3,reason_4,rule_hits")
+        #expect(out.count == 9)
+        #expect(out[1].hasPrefix("loan-00001,decline,"))
+        let rejects = try String(contentsOfFile: directory.path("out.csv.rejects.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rejects.count == 3)
+        #expect(rejects[1].hasPrefix("in.csv,5,ktp_verified,invalid_value,"))
+        #expect(rejects[2].hasPrefix("in.csv,8,timestamp,not_a_date,"))
+    }
+
+    @Test("rules check reports a broken file with rule, path and column, and exits 65")
+    func brokenPolicy() throws {
+        let directory = try TemporaryDirectory()
+        var text = try String(contentsOfFile: policy, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"age < 18 or age > 65\"", with: "\"age < 18 or salary > 65\"")
+        try text.write(toFile: directory.path("policy.json"), atomically: true, encoding: .utf8)
+        let broken = try credit(["rules", "check", directory.path("policy.json")])
+        #expect(broken.status == 65)
+        #expect(broken.stderr.contains("policy.json: rules[0].when (KO-AGE) column 13: unknown field 'salary'"), "\(broken.stderr)")
+        let ok = try credit(["rules", "check", policy])
+        #expect(ok.status == 0 && ok.stdout.hasPrefix("ok policy-id-online-lending@1.0.0"))
+    }
+}
