@@ -137,6 +137,7 @@ let package = Package(
         .testTarget(
             name: "CreditRulesTests",
             dependencies: ["CreditRules", "CreditTestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,4 @@
-public import CreditCore
+import CreditCore
 public import CreditEngine
 public import CreditCSV
 

@@ -140,6 +140,15 @@ public struct DecisionTable: Sendable {
         self.columnSlots = columnFields.map { columnSchema.slot(of: $0.name)! }
     }
 
+    /// Compiles a table of a policy file against `schema`.
+    public init(_ table: PolicyFile.Table, schema: RuleSchema) throws(DecisionTableError) {
+        try self.init(
+            id: table.id, hitPolicy: table.hitPolicy, aggregation: table.aggregation,
+            inputs: table.inputs.map { ($0.name, $0.expression) },
+            outputs: table.outputs.map { ($0.name, $0.type, $0.priority ?? []) },
+            rules: table.rules.map { ($0.id, $0.when.map(\.text), $0.then.map(\.text)) }, schema: schema)
+    }
+
     /// Evaluates the table for one applicant.
     public func evaluate(_ row: RuleRow) -> Result {
         var columns = RuleRow(schema: columnSchema)

@@ -97,11 +97,7 @@ public struct Policy: Sendable {
         var outputFields: [(name: String, type: ValueType)] = []
         for (index, table) in (file.tables ?? []).enumerated() {
             do {
-                let compiled = try DecisionTable(
-                    id: table.id, hitPolicy: table.hitPolicy, aggregation: table.aggregation,
-                    inputs: table.inputs.map { ($0.name, $0.expression) },
-                    outputs: table.outputs.map { ($0.name, $0.type, $0.priority ?? []) },
-                    rules: table.rules.map { ($0.id, $0.when.map(\.text), $0.then.map(\.text)) }, schema: baseSchema)
+                let compiled = try DecisionTable(table, schema: baseSchema)
                 tables.append(compiled)
                 outputFields += table.outputs.map { ($0.name, $0.type) }
             } catch {

@@ -26,7 +26,7 @@ func reportedExitCode(for error: any Error) -> ExitCode {
         return ExitStatus.dataError
     case let error as CSVError:
         return exitCode(error)
-    case is ModelLoadError, is PolicyLoadError, is DecodingError, is FitError, is MetricError, is RecordError, is ConfigurationError:
+    case is ModelLoadError, is PolicyLoadError, is JDMImport.Failure, is DecodingError, is FitError, is MetricError, is RecordError, is ConfigurationError:
         return ExitStatus.dataError
     default:
         return ExitStatus.internalError

@@ -8,7 +8,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Check, seal and test policy (rule set) files.",
-        subcommands: [Check.self, Seal.self, Test.self]
+        subcommands: [Check.self, Seal.self, Test.self, Run.self, ImportJDM.self]
     )
 
     /// `credit rules check FILE…`

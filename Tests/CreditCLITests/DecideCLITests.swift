@@ -61,4 +61,54 @@ struct DecideCLITests {
         let ok = try credit(["rules", "check", policy])
         #expect(ok.status == 0 && ok.stdout.hasPrefix("ok policy-id-online-lending@1.0.0"))
     }
+
+    @Test("rules run screens rows in order, rejects a mistyped value, and counts reconcile")
+    func rulesRun() throws {
+        let directory = try TemporaryDirectory()
+        let csv = """
+            id,age,monthly_income,on_watchlist,employment_type
+            1,30,5000000,false,salaried
+            2,17,5000000,false,salaried
+            3,30,abc,false,salaried
+            4,30,2000000,true,unemployed
+            5,30,5000000,perhaps,salaried
+
+            """
+        try csv.write(toFile: directory.path("in.csv"), atomically: true, encoding: .utf8)
+        let run = try credit(["rules", "run", "--policy", policy, "--data", directory.path("in.csv"), "--out", directory.path("out.csv"),
+                              "--as-of", "2026-01-01", "--keep", "id"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("5 rows read, 3 screened"))
+        #expect(run.stderr.contains("2 rejected"))
+        let out = try String(contentsOfFile: directory.path("out.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(out[0] == "id,outcome,rule_hits")
+        #expect(out[2].hasPrefix("2,decline,KO-AGE"))
+        #expect(out[3].hasPrefix("4,decline,KO-WATCHLIST;KO-INCOME"))
+        #expect(out[3].contains("KO-EMPLOYMENT"))
+        let rejects = try String(contentsOfFile: directory.path("out.csv.rejects.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(rejects[1] == "in.csv,4,monthly_income,not_a_number,'abc' is not a number")
+        #expect(rejects[2] == "in.csv,6,on_watchlist,invalid_value,'perhaps' is not true or false")
+        let badDate = try credit(["rules", "run", "--policy", policy, "--data", directory.path("in.csv"), "--out", "-", "--as-of", "2026-02-30"])
+        #expect(badDate.status == 64 && badDate.stderr.contains("'2026-02-30' is not a date YYYY-MM-DD"))
+    }
+
+    @Test("import-jdm prints the decision tables of a GoRules file")
+    func importJDM() throws {
+        let directory = try TemporaryDirectory()
+        let jdm = """
+            {"contentType":"application/vnd.gorules.decision","nodes":[{"id":"t","name":"limits","type":"decisionTableNode",
+             "content":{"hitPolicy":"first","inputs":[{"id":"i","name":"Grade","field":"grade"}],
+             "outputs":[{"id":"o","name":"Max","field":"max_amount"}],"rules":[{"_id":"r1","i":"\\"A\\"","o":"1000"}]}}],"edges":[]}
+            """
+        try jdm.write(toFile: directory.path("limits.json"), atomically: true, encoding: .utf8)
+        let run = try credit(["rules", "import-jdm", directory.path("limits.json")])
+        #expect(run.status == 0, "\(run.stderr)")
+        let tables = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [[String: Any]]
+        #expect(tables.count == 1 && tables[0]["id"] as? String == "limits" && tables[0]["hitPolicy"] as? String == "first")
+        let rules = tables[0]["rules"] as! [[String: Any]]
+        #expect(rules[0]["when"] as? [String] == ["\"A\""] && rules[0]["then"] as? [String] == ["1000"])
+        try "{}".write(toFile: directory.path("empty.json"), atomically: true, encoding: .utf8)
+        let empty = try credit(["rules", "import-jdm", directory.path("empty.json")])
+        #expect(empty.status == 65 && empty.stderr.contains("nodes: is required but missing"))
+    }
 }
