@@ -14,6 +14,8 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
     case record(RecordError)
     /// The target column holds a value that is neither the event label nor the one non-event label.
     case invalidTarget(InputLocation, detail: String)
+    /// A value that the job cannot use (a bureau score out of range, say); the job stopped.
+    case invalidValue(InputLocation, detail: String)
     /// More rows were rejected than `--max-rejects` allows; the run stopped.
     case tooManyRejects(limit: Int, summary: ScoringSummary)
     /// A decision run rejected more rows than `--max-rejects` allows; the run stopped.
@@ -25,7 +27,7 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .sqlite(let error): return error.description
         case .reasonsNeedScorecard(let model): return "\(model) is not a scorecard; reason codes (--reasons) need a scorecard model"
         case .record(let error): return error.description
-        case .invalidTarget(let location, let detail): return "\(location): \(detail)"
+        case .invalidTarget(let location, let detail), .invalidValue(let location, let detail): return "\(location): \(detail)"
         case .tooManyRejects(let limit, let summary):
             return "stopped: \(summary.rowsRejected) rows rejected, more than the limit of \(limit) "
                 + "(read \(summary.rowsRead), scored \(summary.rowsScored)); see the rejects file"

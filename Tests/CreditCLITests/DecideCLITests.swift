@@ -111,4 +111,28 @@ struct DecideCLITests {
         let empty = try credit(["rules", "import-jdm", directory.path("empty.json")])
         #expect(empty.status == 65 && empty.stderr.contains("nodes: is required but missing"))
     }
+
+    @Test("calibrate fits a monotone table, keeps no-record apart, and stops on an out-of-range score")
+    func calibrate() throws {
+        let directory = try TemporaryDirectory()
+        var rows = ["score,outcome"]
+        for index in 0..<400 {
+            let score = 300 + (index * 37) % 600
+            rows.append("\(score),\(index % 7 < (score < 600 ? 3 : 1) ? "bad" : "good")")
+        }
+        rows += ["no_record,bad", "no_record,good", "NO_RECORD,good", ",bad"]
+        try (rows.joined(separator: "\n") + "\n").write(toFile: directory.path("bureau.csv"), atomically: true, encoding: .utf8)
+        let arguments = ["calibrate", "--data", directory.path("bureau.csv"), "--score-column", "score", "--target", "outcome",
+                         "--event", "bad", "--bureau", "pefindo", "--minimum", "250", "--maximum", "900", "--out", directory.path("cal.json")]
+        let run = try credit(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("bureau.csv: 404 rows: 400 with a score"))
+        #expect(run.stdout.contains("3 no record (default rate 0.3333), 1 without an answer"))
+        let calibrator = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("cal.json")))) as! [String: Any]
+        let pds = (calibrator["points"] as! [[Double]]).map { $0[1] }
+        #expect(pds.count >= 2 && zip(pds, pds.dropFirst()).allSatisfy { $0 >= $1 }, "PD must not rise with the score")
+        #expect(calibrator["fittedOn"] as? String == "bureau.csv: 400 rows with a score, 116 defaults")
+        let narrow = try credit(arguments.map { $0 == "250" ? "320" : $0 })
+        #expect(narrow.status == 65 && narrow.stderr.contains("bureau.csv:2, field 'score': 300.0 is outside the bureau's range 320.0–900.0"))
+    }
 }

@@ -102,10 +102,10 @@ for policy in ["first", "collect"]:
         outputs.append([flatten(r) for r in result] if isinstance(result, list) else flatten(result) if result else {})
     results[policy] = outputs
 
-fixture = provenance(
+fixture = {"provenance": provenance(
     "benchmarks/peers/jdm_parity.py", "python3 benchmarks/peers/jdm_parity.py", "2,000 seeded random applicants (seed 20261125)",
-    {"outputs": "exact"})
-fixture["producedBy"]["zen-engine"] = importlib.metadata.version("zen-engine")
+    {"outputs": "exact"})}
+fixture["provenance"]["producedBy"]["zen-engine"] = importlib.metadata.version("zen-engine")
 fixture.update({
     "documents": {policy: document(policy) for policy in results},
     "inputTypes": {"grade": "string", "dsr": "number", "bureau.kol": "number", "channel": "string"},
