@@ -2,6 +2,7 @@ import ArgumentParser
 import CreditBatch
 import CreditCSV
 import CreditEngine
+import CreditStore
 import Foundation
 
 /// Exit codes (sysexits.h): 64 usage, 65 bad data, 66 input missing, 70 internal, 74 I/O.
@@ -26,7 +27,7 @@ func reportedExitCode(for error: any Error) -> ExitCode {
         return ExitStatus.dataError
     case let error as CSVError:
         return exitCode(error)
-    case is ModelLoadError, is PolicyLoadError, is JDMImport.Failure, is DecodingError, is FitError, is MetricError, is RecordError, is ConfigurationError:
+    case is ModelLoadError, is PolicyLoadError, is StoreError, is JDMImport.Failure, is DecodingError, is FitError, is MetricError, is RecordError, is ConfigurationError:
         return ExitStatus.dataError
     default:
         return ExitStatus.internalError

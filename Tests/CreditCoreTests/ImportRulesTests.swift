@@ -17,7 +17,10 @@ struct ImportRulesTests {
         "CreditCSV": ["CreditCore", "Glibc"],
         "CreditSQLite": ["CreditCore", "GRDB"],
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
-        "credit": ["CreditBatch", "CreditCSV", "CreditEngine", "ArgumentParser", "Foundation"],
+        "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation"],
+        "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
+                         "ServiceLifecycle", "Crypto", "Foundation", "Synchronization"],
+        "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation"],
     ]
 
     static let pureTargets = ["CreditLinearAlgebra", "CreditCore", "CreditStats", "CreditModels", "CreditAudit", "CreditRules", "CreditEngine"]

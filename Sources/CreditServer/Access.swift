@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// A caller that presented a valid API key.
+struct Principal: Sendable {
+    var keyId: String
+    var role: ServerConfiguration.Role
+
+    func may(_ required: ServerConfiguration.Role) -> Bool {
+        switch required {
+        case .reader: return true
+        case .scorer: return role == .scorer || role == .admin
+        case .admin: return role == .admin
+        }
+    }
+}
+
+/// API keys, checked by their SHA-256 in constant time against every configured key (so the time
+/// taken does not depend on which key, or how much of it, matched), with a per-key token bucket.
+final class AccessControl: Sendable {
+    private struct Entry: Sendable {
+        var id: String
+        var digest: [UInt8]
+        var role: ServerConfiguration.Role
+        var rate: Double
+        var burst: Double
+    }
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    private let entries: [Entry]
+    private let buckets: Mutex<[String: Bucket]> = Mutex([:])
+
+    init(keys: [ServerConfiguration.APIKey]) {
+        entries = keys.map { key in
+            let digits = Array(key.sha256.lowercased().utf8)
+            let bytes = stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+            return Entry(id: key.id, digest: bytes, role: key.role, rate: key.ratePerSecond ?? 200, burst: key.burst ?? 400)
+        }
+    }
+
+    /// The principal of a presented key, or nil.
+    func authenticate(_ presented: String) -> Principal? {
+        let digest = Array(SHA256.hash(data: Data(presented.utf8)))
+        var match: Entry?
+        for entry in entries {
+            var difference: UInt8 = 0
+            for (a, b) in zip(entry.digest, digest) { difference |= a ^ b }
+            if difference == 0 { match = entry }
+        }
+        return match.map { Principal(keyId: $0.id, role: $0.role) }
+    }
+
+    /// Takes one token from the key's bucket; returns the seconds to wait when it is empty.
+    func admit(_ principal: Principal, now: ContinuousClock.Instant = .now) -> Int? {
+        guard let entry = entries.first(where: { $0.id == principal.keyId }) else { return nil }
+        return buckets.withLock { buckets -> Int? in
+            var bucket = buckets[entry.id] ?? Bucket(tokens: entry.burst, updated: now)
+            let elapsed = now - bucket.updated
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.tokens = min(entry.burst, bucket.tokens + seconds * entry.rate)
+            bucket.updated = now
+            defer { buckets[entry.id] = bucket }
+            guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / entry.rate).rounded(.up))) }
+            bucket.tokens -= 1
+            return nil
+        }
+    }
+}

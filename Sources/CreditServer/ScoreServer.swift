@@ -1,0 +1,219 @@
+import CreditBatch
+public import CreditEngine
+import CreditStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+public import Logging
+import Metrics
+public import Prometheus
+
+/// The request context: Hummingbird's core plus the request id.
+struct ServiceRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var requestId = ""
+
+    init(source: Source) { coreContext = .init(source: source) }
+}
+
+/// The HTTP score service: a thin layer over ``ScoreService``, the store and the engine.
+public enum ScoreServer {
+    static let requestIDHeader = HTTPField.Name("X-Request-ID")!
+    static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+    static let retryAfterHeader = HTTPField.Name("Retry-After")!
+
+    /// Loads the model, policy and store of `configuration` and serves until SIGTERM or SIGINT,
+    /// finishing in-flight requests first. `onListening` receives the bound port.
+    public static func run(
+        configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void
+    ) async throws {
+        let engine = RiskEngine(
+            model: try ModelFileLoader.load(path: configuration.model), policy: try PolicyFileLoader.load(path: configuration.policy))
+        let store = try DecisionStore(path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()))
+        let service = ScoreService(engine: engine, store: store)
+        let access = AccessControl(keys: configuration.apiKeys)
+        let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+        logger.info("serving", metadata: ["engine": "\(engine.reference)", "store": "\(URL(fileURLWithPath: store.path).lastPathComponent)"])
+        try await app.runService()
+        logger.info("stopped")
+    }
+
+    static func makeRouter(
+        service: ScoreService, access: AccessControl, registry: PrometheusCollectorRegistry, maxBodyBytes: Int
+    ) -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: MetricsMiddleware())
+
+        router.get("health/live") { _, _ in json(["status": "live"]) }
+        router.get("health/ready") { _, _ in
+            service.store.isReachable() ? json(["status": "ready"]) : json(["status": "store unavailable"], status: .serviceUnavailable)
+        }
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("api/v1/openapi.yaml") { _, _ in
+            let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml")
+            let bytes = url.flatMap { try? Data(contentsOf: $0) } ?? Data()
+            var headers = HTTPFields()
+            headers[.contentType] = "application/yaml"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+
+        let api = router.group("api/v1")
+        api.post("scores") { request, context in
+            try authorize(request, access: access, role: .scorer)
+            guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+                throw APIProblem(status: 415, slug: "unsupported-media-type", title: "Unsupported media type", detail: "send application/json")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: maxBodyBytes)
+            } catch {
+                throw APIProblem(status: 413, slug: "body-too-large", title: "Request body too large", detail: "the limit is \(maxBodyBytes) bytes")
+            }
+            let stored = try await service.score(body: Data(body.readableBytesView), idempotencyKey: request.headers[idempotencyHeader])
+            return raw(stored.body, status: .init(code: stored.status))
+        }
+        api.get("scores/{id}") { request, context in
+            try authorize(request, access: access, role: .reader)
+            let id = try context.parameters.require("id")
+            guard let stored = try? service.store.response(forScore: id.lowercased()) else {
+                throw APIProblem(status: 404, slug: "not-found", title: "Not found", detail: "no score with this id")
+            }
+            return raw(stored.body, status: .ok)
+        }
+        api.get("loans/{loan_id}/scores") { request, context in
+            try authorize(request, access: access, role: .reader)
+            let loanId = try context.parameters.require("loan_id")
+            let responses = (try? service.store.responses(forLoan: loanId)) ?? []
+            var bytes = Data("{\"loan_id\":".utf8)
+            bytes.append(try JSONEncoder().encode(loanId))
+            bytes.append(contentsOf: Array(",\"scores\":[".utf8))
+            for (index, response) in responses.enumerated() {
+                if index > 0 { bytes.append(0x2C) }
+                bytes.append(response)
+            }
+            bytes.append(contentsOf: Array("]}".utf8))
+            return raw(bytes, status: .ok)
+        }
+        api.get("models") { request, _ in
+            try authorize(request, access: access, role: .reader)
+            let engine = service.engine
+            let models: [[String: String]] = [
+                ["kind": "model", "id": engine.model.file.modelId, "version": engine.model.file.modelVersion, "sha256": engine.model.contentSHA256],
+                ["kind": "policy", "id": engine.policy.file.policyId, "version": engine.policy.file.policyVersion,
+                 "sha256": engine.policy.file.contentSHA256 ?? ""],
+            ]
+            return try raw(JSONEncoder().encode(["loaded": models]), status: .ok)
+        }
+        return router
+    }
+
+    /// Checks the caller's key, role and rate; throws the problem to return otherwise.
+    static func authorize(_ request: Request, access: AccessControl, role: ServerConfiguration.Role) throws {
+        var presented = request.headers[apiKeyHeader]
+        if presented == nil, let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            presented = String(authorization.dropFirst(7))
+        }
+        guard let presented, let principal = access.authenticate(presented) else {
+            throw APIProblem(status: 401, slug: "unauthorized", title: "Unauthorized", detail: "a valid API key is required (X-API-Key or Bearer)")
+        }
+        guard principal.may(role) else {
+            throw APIProblem(status: 403, slug: "forbidden", title: "Forbidden", detail: "this key's role may not do this")
+        }
+        if let wait = access.admit(principal) {
+            throw APIProblem(status: 429, slug: "rate-limited", title: "Too many requests", detail: "retry after \(wait) s", retryAfterSeconds: wait)
+        }
+    }
+
+    static func json(_ object: [String: String], status: HTTPResponse.Status = .ok) -> Response {
+        raw((try? JSONEncoder().encode(object)) ?? Data(), status: status)
+    }
+
+    static func raw(_ bytes: Data, status: HTTPResponse.Status, contentType: String = "application/json") -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Sets the request id (from `X-Request-ID`, else `traceparent`'s trace id, else a new UUID),
+/// echoes it, renders every error as RFC 9457 problem JSON, and logs one line per request
+/// (method, path, status, duration: never the body).
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = ServiceRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var context = context
+        context.requestId = Self.requestId(request)
+        context.logger[metadataKey: "request_id"] = .string(context.requestId)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let problem as APIProblem {
+            response = Self.problem(problem, requestId: context.requestId)
+        } catch let error as HTTPError {
+            let problem = APIProblem(
+                status: Int(error.status.code), slug: error.status == .notFound ? "not-found" : "http-error",
+                title: error.status.reasonPhrase, detail: error.status == .notFound ? "no such resource" : error.status.reasonPhrase)
+            response = Self.problem(problem, requestId: context.requestId)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["type": "\(type(of: error))"])
+            response = Self.problem(
+                APIProblem(status: 500, slug: "internal", title: "Internal error", detail: "the request could not be completed"),
+                requestId: context.requestId)
+        }
+        response.headers[ScoreServer.requestIDHeader] = context.requestId
+        let elapsed = ContinuousClock.now - start
+        context.logger.info("request", metadata: [
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+            "duration_ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
+        ])
+        return response
+    }
+
+    static func requestId(_ request: Request) -> String {
+        if let id = request.headers[ScoreServer.requestIDHeader], (1...128).contains(id.utf8.count),
+            id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
+            return id
+        }
+        if let parent = request.headers[HTTPField.Name("traceparent")!] {
+            let parts = parent.split(separator: "-")
+            if parts.count == 4, parts[1].count == 32, parts[1].allSatisfy(\.isHexDigit) { return String(parts[1]) }
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    static func problem(_ problem: APIProblem, requestId: String) -> Response {
+        struct Body: Encodable {
+            var type: String
+            var title: String
+            var status: Int
+            var detail: String
+            var requestId: String
+            var errors: [FieldProblem]?
+
+            enum CodingKeys: String, CodingKey { case type, title, status, detail, requestId = "request_id", errors }
+        }
+        let body = Body(
+            type: "urn:creditengine:problem:\(problem.slug)", title: problem.title, status: problem.status, detail: problem.detail,
+            requestId: requestId, errors: problem.errors.isEmpty ? nil : problem.errors)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var response = ScoreServer.raw((try? encoder.encode(body)) ?? Data(), status: .init(code: problem.status), contentType: "application/problem+json")
+        if let wait = problem.retryAfterSeconds { response.headers[ScoreServer.retryAfterHeader] = String(wait) }
+        return response
+    }
+}

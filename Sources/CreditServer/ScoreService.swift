@@ -1,0 +1,138 @@
+import CreditAudit
+import CreditEngine
+import CreditStore
+import Foundation
+import Metrics
+
+/// An API error, rendered as RFC 9457 `application/problem+json`.
+struct APIProblem: Error {
+    var status: Int
+    var slug: String
+    var title: String
+    var detail: String
+    var errors: [FieldProblem] = []
+    var retryAfterSeconds: Int?
+}
+
+/// What `POST /api/v1/scores` does, without HTTP: validate, deduplicate, decide, store.
+final class ScoreService: Sendable {
+    let engine: RiskEngine
+    let store: DecisionStore
+    private let knownFeatures: Set<String>
+    private let knownBureauInputs: Set<String>
+    private let inFlight = InFlight()
+
+    init(engine: RiskEngine, store: DecisionStore) {
+        self.engine = engine
+        self.store = store
+        var features = Set(engine.model.model.features.map(\.name))
+        features.formUnion(engine.policy.file.inputs.map(\.name))
+        knownFeatures = features
+        knownBureauInputs = Set(engine.policy.bureaus.map(\.input))
+    }
+
+    /// Scores one request. The idempotency key is the `Idempotency-Key` header, else the event id:
+    /// a repeated key with the same body returns the stored response byte for byte; with another
+    /// body it is refused (422); concurrent requests with one key run once.
+    func score(body: Data, idempotencyKey: String?) async throws(APIProblem) -> StoredResponse {
+        let request: ScoreRequest
+        switch ScoreRequest.parse(body, knownFeatures: knownFeatures, knownBureauInputs: knownBureauInputs) {
+        case .success(let parsed): request = parsed
+        case .failure(let failure):
+            throw APIProblem(status: 422, slug: "invalid-request", title: "The request body is invalid", detail: failure.detail, errors: failure.problems)
+        }
+        if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
+            throw APIProblem(status: 400, slug: "invalid-idempotency-key", title: "Invalid Idempotency-Key", detail: "the key must be 1 to 255 bytes")
+        }
+        let key = idempotencyKey ?? "event:\(request.eventId)"
+        let requestHash = ContentDigest.sha256Hex(body)
+        let response: StoredResponse
+        do {
+            response = try await inFlight.run(key: key) { () throws(APIProblem) -> StoredResponse in
+                do {
+                    if let stored = try self.store.response(forKey: key) { return stored }
+                    return try self.decideAndStore(request, key: key, requestHash: requestHash)
+                } catch let error as StoreError {
+                    if case .idempotencyConflict = error {
+                        throw APIProblem(status: 422, slug: "idempotency-conflict", title: "Idempotency key reused",
+                                         detail: "this idempotency key was already used with a different request body")
+                    }
+                    throw APIProblem(status: 503, slug: "store-unavailable", title: "The decision store is unavailable", detail: "try again later")
+                } catch let error as APIProblem {
+                    throw error
+                } catch {
+                    throw APIProblem(status: 500, slug: "internal", title: "Internal error", detail: "the request could not be completed")
+                }
+            }
+        } catch let problem as APIProblem {
+            throw problem
+        } catch {
+            throw APIProblem(status: 500, slug: "internal", title: "Internal error", detail: "the request could not be completed")
+        }
+        guard response.requestSHA256 == requestHash else {
+            throw APIProblem(status: 422, slug: "idempotency-conflict", title: "Idempotency key reused",
+                             detail: "this idempotency key was already used with a different request body")
+        }
+        return response
+    }
+
+    private func decideAndStore(_ request: ScoreRequest, key: String, requestHash: String) throws -> StoredResponse {
+        let decision: Decision
+        do {
+            decision = try engine.decide(Application(amount: request.amount, tenorMonths: request.tenorMonths, date: request.date, fields: request.fields))
+        } catch {
+            let path = engine.policy.bureaus.contains { $0.input == error.field } ? "bureau.\(error.field)" : "features.\(error.field)"
+            throw APIProblem(status: 422, slug: "invalid-request", title: "The request body is invalid", detail: "\(path) \(error.problem)",
+                             errors: [FieldProblem(field: path, problem: error.problem)])
+        }
+        let scoreId = UUID().uuidString.lowercased()
+        let evaluationId = UUID().uuidString.lowercased()
+        let createdAt = Self.utcTimestamp()
+        let body = ScoreResponse(
+            scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, request: request, decision: decision, engine: engine)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = try encoder.encode(body)
+        var inputs: [String: FeatureValue] = request.fields
+        for (name, value) in request.applicant { inputs["applicant.\(name)"] = .category(value) }
+        let stored = try store.record(NewDecision(
+            scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, eventId: request.eventId, loanId: request.loanId,
+            userId: request.userId, amount: request.amount, tenorMonths: request.tenorMonths, applicationDate: request.date.description,
+            modelId: engine.model.file.modelId, modelVersion: engine.model.file.modelVersion, modelSHA256: engine.model.contentSHA256,
+            score: decision.score, probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade,
+            policyId: engine.policy.file.policyId, policyVersion: engine.policy.file.policyVersion,
+            policySHA256: engine.policy.file.contentSHA256 ?? "", decision: decision.outcome.rawValue,
+            ruleHitsJSON: String(decoding: try encoder.encode(body.ruleHits), as: UTF8.self),
+            reasonsJSON: String(decoding: try encoder.encode(body.reasons), as: UTF8.self),
+            inputsJSON: try encoder.encode(StoredInputs(timestamp: request.timestamp, fields: inputs)),
+            idempotencyKey: key, requestSHA256: requestHash, responseStatus: 201, responseBody: bytes))
+        if stored.body == bytes { Counter(label: "credit_decisions_total", dimensions: [("outcome", decision.outcome.rawValue)]).increment() }
+        return stored
+    }
+
+    static func utcTimestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}
+
+/// The inputs kept (encrypted) with a decision, enough to replay it.
+struct StoredInputs: Codable {
+    var timestamp: String
+    var fields: [String: FeatureValue]
+}
+
+/// Runs one operation per key at a time; callers with the same key while it runs get its result.
+actor InFlight {
+    private var running: [String: Task<StoredResponse, any Error>] = [:]
+
+    func run(key: String, _ operation: @escaping @Sendable () throws(APIProblem) -> StoredResponse) async throws -> StoredResponse {
+        if let task = running[key] { return try await task.value }
+        let task = Task<StoredResponse, any Error> { try operation() }
+        running[key] = task
+        defer { running[key] = nil }
+        return try await task.value
+    }
+}

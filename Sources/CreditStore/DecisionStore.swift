@@ -1,0 +1,244 @@
+import CreditAudit
+public import Foundation
+import GRDB
+
+/// A decision to store: the model's score row and the policy's evaluation row, the encrypted
+/// inputs, and the API response (kept byte for byte for idempotent replays).
+public struct NewDecision: Sendable {
+    public var scoreId: String
+    public var evaluationId: String
+    /// UTC, ISO 8601.
+    public var createdAt: String
+    public var eventId: String
+    public var loanId: String
+    public var userId: String
+    public var amount: Double
+    public var tenorMonths: Double?
+    public var applicationDate: String
+    public var modelId: String
+    public var modelVersion: String
+    public var modelSHA256: String
+    public var score: Double?
+    public var probabilityOfDefault: Double?
+    public var grade: String?
+    public var policyId: String
+    public var policyVersion: String
+    public var policySHA256: String
+    public var decision: String
+    /// Rule hits and reasons as JSON text (no personal data).
+    public var ruleHitsJSON: String
+    public var reasonsJSON: String
+    /// The applicant's inputs as JSON: encrypted before they reach the database.
+    public var inputsJSON: Data
+    /// The idempotency key and the SHA-256 of the request body.
+    public var idempotencyKey: String
+    public var requestSHA256: String
+    /// The HTTP status and body returned.
+    public var responseStatus: Int
+    public var responseBody: Data
+
+    public init(
+        scoreId: String, evaluationId: String, createdAt: String, eventId: String, loanId: String, userId: String, amount: Double,
+        tenorMonths: Double?, applicationDate: String, modelId: String, modelVersion: String, modelSHA256: String, score: Double?,
+        probabilityOfDefault: Double?, grade: String?, policyId: String, policyVersion: String, policySHA256: String, decision: String,
+        ruleHitsJSON: String, reasonsJSON: String, inputsJSON: Data, idempotencyKey: String, requestSHA256: String, responseStatus: Int,
+        responseBody: Data
+    ) {
+        (self.scoreId, self.evaluationId, self.createdAt, self.eventId, self.loanId, self.userId) = (scoreId, evaluationId, createdAt, eventId, loanId, userId)
+        (self.amount, self.tenorMonths, self.applicationDate) = (amount, tenorMonths, applicationDate)
+        (self.modelId, self.modelVersion, self.modelSHA256, self.score, self.probabilityOfDefault, self.grade) =
+            (modelId, modelVersion, modelSHA256, score, probabilityOfDefault, grade)
+        (self.policyId, self.policyVersion, self.policySHA256, self.decision) = (policyId, policyVersion, policySHA256, decision)
+        (self.ruleHitsJSON, self.reasonsJSON, self.inputsJSON) = (ruleHitsJSON, reasonsJSON, inputsJSON)
+        (self.idempotencyKey, self.requestSHA256, self.responseStatus, self.responseBody) = (idempotencyKey, requestSHA256, responseStatus, responseBody)
+    }
+}
+
+/// A stored response, returned again for a repeated idempotency key or a GET.
+public struct StoredResponse: Sendable, Equatable {
+    public var status: Int
+    public var body: Data
+    /// SHA-256 of the request that produced it.
+    public var requestSHA256: String
+}
+
+/// The append-only, hash-chained store of decisions (SQLite through GRDB).
+///
+/// Tables `credit_scores` and `risk_evaluations` each form a chain: every row carries the hash of
+/// the previous row and its own hash over its content (``AuditChain``); triggers refuse UPDATE
+/// and DELETE. `idempotency_keys` is append-only too. `audit_head` holds each chain's last
+/// sequence number and hash with an HMAC under the store's secret, so a truncated chain shows.
+/// The database runs in WAL mode with `synchronous=FULL`: a decision is on disk before its
+/// response is sent.
+public final class DecisionStore: Sendable {
+    let pool: DatabasePool
+    let secret: StoreSecret
+    public let path: String
+
+    /// Opens or creates the store.
+    /// - Throws: ``StoreError/database(_:)``.
+    public init(path: String, secret: StoreSecret) throws(StoreError) {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw .database("\(path): \(error)")
+        }
+        self.secret = secret
+        self.path = path
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE credit_scores (
+                  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, event_id TEXT NOT NULL,
+                  loan_id TEXT NOT NULL, user_id TEXT NOT NULL, amount REAL NOT NULL, tenor_months REAL, application_date TEXT NOT NULL,
+                  model_id TEXT NOT NULL, model_version TEXT NOT NULL, model_sha256 TEXT NOT NULL,
+                  score REAL, pd REAL, grade TEXT, inputs_encrypted BLOB NOT NULL,
+                  prev_hash TEXT NOT NULL, row_hash TEXT NOT NULL);
+                CREATE INDEX credit_scores_loan ON credit_scores(loan_id);
+                CREATE TABLE risk_evaluations (
+                  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, score_id TEXT NOT NULL REFERENCES credit_scores(id),
+                  created_at TEXT NOT NULL, policy_id TEXT NOT NULL, policy_version TEXT NOT NULL, policy_sha256 TEXT NOT NULL,
+                  decision TEXT NOT NULL, rule_hits TEXT NOT NULL, reasons TEXT NOT NULL,
+                  prev_hash TEXT NOT NULL, row_hash TEXT NOT NULL);
+                CREATE TABLE idempotency_keys (
+                  key TEXT PRIMARY KEY, request_sha256 TEXT NOT NULL, score_id TEXT NOT NULL,
+                  status INTEGER NOT NULL, response BLOB NOT NULL, created_at TEXT NOT NULL);
+                CREATE TABLE audit_head (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL, row_hash TEXT NOT NULL, mac TEXT NOT NULL);
+                """)
+            for table in ["credit_scores", "risk_evaluations", "idempotency_keys"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;
+                    CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;
+                    """)
+            }
+        }
+        return migrator
+    }
+
+    /// The stored response for an idempotency key, if the key was used.
+    public func response(forKey key: String) throws(StoreError) -> StoredResponse? {
+        do {
+            return try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?", arguments: [key])
+                    .map { StoredResponse(status: $0["status"], body: $0["response"], requestSHA256: $0["request_sha256"]) }
+            }
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// Stores a decision in one transaction: both chained rows, the head, and the idempotency
+    /// key. If the key was stored meanwhile (another process), returns that response instead.
+    /// - Throws: ``StoreError/idempotencyConflict(key:)`` when the key was used with another body.
+    public func record(_ decision: NewDecision) throws(StoreError) -> StoredResponse {
+        let encrypted = try secret.seal(decision.inputsJSON, context: decision.scoreId)
+        do {
+            return try pool.write { db -> StoredResponse in
+                if let existing = try Row.fetchOne(
+                    db, sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?", arguments: [decision.idempotencyKey])
+                {
+                    let stored = StoredResponse(status: existing["status"], body: existing["response"], requestSHA256: existing["request_sha256"])
+                    guard stored.requestSHA256 == decision.requestSHA256 else { throw StoreError.idempotencyConflict(key: decision.idempotencyKey) }
+                    return stored
+                }
+                let scoreLink = try Self.nextLink(db, chain: "credit_scores")
+                let scoreRow = ScoreRow(
+                    seq: scoreLink.seq, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId, loanId: decision.loanId,
+                    userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths, applicationDate: decision.applicationDate,
+                    modelId: decision.modelId, modelVersion: decision.modelVersion, modelSHA256: decision.modelSHA256, score: decision.score,
+                    probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(),
+                    prevHash: scoreLink.prevHash)
+                let scoreHash = try AuditChain.hash(scoreRow)
+                try db.execute(
+                    sql: """
+                        INSERT INTO credit_scores (seq, id, created_at, event_id, loan_id, user_id, amount, tenor_months, application_date,
+                          model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, prev_hash, row_hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [scoreRow.seq, scoreRow.id, scoreRow.createdAt, scoreRow.eventId, scoreRow.loanId, scoreRow.userId, scoreRow.amount,
+                                scoreRow.tenorMonths, scoreRow.applicationDate, scoreRow.modelId, scoreRow.modelVersion, scoreRow.modelSHA256,
+                                scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, scoreRow.prevHash, scoreHash])
+                let evaluationLink = try Self.nextLink(db, chain: "risk_evaluations")
+                let evaluationRow = EvaluationRow(
+                    seq: evaluationLink.seq, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
+                    policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
+                    decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, prevHash: evaluationLink.prevHash)
+                let evaluationHash = try AuditChain.hash(evaluationRow)
+                try db.execute(
+                    sql: """
+                        INSERT INTO risk_evaluations (seq, id, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
+                          rule_hits, reasons, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [evaluationRow.seq, evaluationRow.id, evaluationRow.scoreId, evaluationRow.createdAt, evaluationRow.policyId,
+                                evaluationRow.policyVersion, evaluationRow.policySHA256, evaluationRow.decision, evaluationRow.ruleHits,
+                                evaluationRow.reasons, evaluationRow.prevHash, evaluationHash])
+                try setHead(db, chain: "credit_scores", seq: scoreRow.seq, hash: scoreHash)
+                try setHead(db, chain: "risk_evaluations", seq: evaluationRow.seq, hash: evaluationHash)
+                try db.execute(
+                    sql: "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [decision.idempotencyKey, decision.requestSHA256, decision.scoreId, decision.responseStatus,
+                                decision.responseBody, decision.createdAt])
+                return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// The stored response of a score id.
+    public func response(forScore id: String) throws(StoreError) -> StoredResponse? {
+        do {
+            return try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE score_id = ?", arguments: [id])
+                    .map { StoredResponse(status: $0["status"], body: $0["response"], requestSHA256: $0["request_sha256"]) }
+            }
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// The stored responses of a loan, oldest first.
+    public func responses(forLoan loanId: String, limit: Int = 100) throws(StoreError) -> [Data] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT k.response FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
+                        WHERE s.loan_id = ? ORDER BY s.seq LIMIT ?
+                        """,
+                    arguments: [loanId, limit]
+                ).map { $0["response"] }
+            }
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+
+    /// Whether the database answers (for readiness).
+    public func isReachable() -> Bool {
+        (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    private static func nextLink(_ db: Database, chain: String) throws -> (seq: Int64, prevHash: String) {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, row_hash FROM \(chain) ORDER BY seq DESC LIMIT 1")
+        guard let last else { return (1, AuditChain.genesis) }
+        return ((last["seq"] as Int64) + 1, last["row_hash"])
+    }
+
+    private func setHead(_ db: Database, chain: String, seq: Int64, hash: String) throws {
+        try db.execute(
+            sql: "INSERT INTO audit_head (chain, seq, row_hash, mac) VALUES (?, ?, ?, ?) ON CONFLICT(chain) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash, mac = excluded.mac",
+            arguments: [chain, seq, hash, secret.mac("\(chain)|\(seq)|\(hash)")])
+    }
+}

@@ -1,0 +1,70 @@
+public import Crypto
+public import Foundation
+
+/// The store's 256-bit secret, from which two keys are derived (HKDF-SHA256): one encrypts
+/// applicant inputs (AES-GCM), the other authenticates the audit chain's head (HMAC-SHA256).
+public struct StoreSecret: Sendable {
+    let encryptionKey: SymmetricKey
+    let auditKey: SymmetricKey
+
+    /// A secret from its base64 text (32 bytes once decoded; surrounding white space ignored).
+    /// - Throws: ``StoreError/invalidSecret(_:)``.
+    public init(base64 text: String) throws(StoreError) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = Data(base64Encoded: trimmed), bytes.count == 32 else {
+            throw .invalidSecret("the store key must be 32 bytes in base64 (e.g. `head -c 32 /dev/urandom | base64`)")
+        }
+        let master = SymmetricKey(data: bytes)
+        encryptionKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("creditengine inputs v1".utf8), outputByteCount: 32)
+        auditKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("creditengine audit v1".utf8), outputByteCount: 32)
+    }
+
+    /// Encrypts `plaintext`, bound to `context` (the row id) so a ciphertext cannot be moved to
+    /// another row. Returns nonce ‖ ciphertext ‖ tag.
+    func seal(_ plaintext: Data, context: String) throws(StoreError) -> Data {
+        do {
+            guard let combined = try AES.GCM.seal(plaintext, using: encryptionKey, authenticating: Data(context.utf8)).combined else {
+                throw StoreError.invalidSecret("AES-GCM produced no combined form")
+            }
+            return combined
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .invalidSecret("encryption failed: \(error)")
+        }
+    }
+
+    /// Decrypts what ``seal(_:context:)`` produced.
+    /// - Throws: ``StoreError/undecryptable(_:)`` for a wrong key, a moved or altered ciphertext.
+    func open(_ combined: Data, context: String) throws(StoreError) -> Data {
+        do {
+            return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: encryptionKey, authenticating: Data(context.utf8))
+        } catch {
+            throw .undecryptable(context)
+        }
+    }
+
+    /// HMAC-SHA256 of `text` under the audit key, as hex.
+    func mac(_ text: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: auditKey)
+        return code.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// What the decision store can fail with.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidSecret(String)
+    case undecryptable(String)
+    case database(String)
+    /// The same idempotency key was used with a different request body.
+    case idempotencyConflict(key: String)
+
+    public var description: String {
+        switch self {
+        case .invalidSecret(let problem): return problem
+        case .undecryptable(let id): return "the inputs of \(id) cannot be decrypted with this key (wrong key, or the row was altered)"
+        case .database(let problem): return "database: \(problem)"
+        case .idempotencyConflict(let key): return "idempotency key '\(key)' was already used with a different request"
+        }
+    }
+}
