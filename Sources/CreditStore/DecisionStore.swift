@@ -225,6 +225,49 @@ public final class DecisionStore: Sendable {
         }
     }
 
+    /// One stored decision with its decrypted inputs, for replay.
+    public struct Stored: Sendable {
+        public var scoreId: String
+        public var modelSHA256: String
+        public var policySHA256: String
+        public var amount: Double
+        public var tenorMonths: Double?
+        public var applicationDate: String
+        public var score: Double?
+        public var probabilityOfDefault: Double?
+        public var decision: String
+        public var ruleHitsJSON: String
+        /// The inputs as stored (JSON), decrypted.
+        public var inputsJSON: Data
+    }
+
+    /// Every stored decision in order, inputs decrypted.
+    /// - Throws: ``StoreError/undecryptable(_:)`` for a row the key cannot open.
+    public func storedDecisions() throws(StoreError) -> [Stored] {
+        let rows: [Row]
+        do {
+            rows = try pool.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT s.id, s.model_sha256, e.policy_sha256, s.amount, s.tenor_months, s.application_date, s.score, s.pd,
+                      e.decision, e.rule_hits, s.inputs_encrypted
+                    FROM credit_scores s JOIN risk_evaluations e ON e.score_id = s.id ORDER BY s.seq
+                    """)
+            }
+        } catch {
+            throw .database("\(error)")
+        }
+        var stored: [Stored] = []
+        for row in rows {
+            let id: String = row["id"]
+            stored.append(Stored(
+                scoreId: id, modelSHA256: row["model_sha256"], policySHA256: row["policy_sha256"], amount: row["amount"],
+                tenorMonths: row["tenor_months"], applicationDate: row["application_date"], score: row["score"],
+                probabilityOfDefault: row["pd"], decision: row["decision"], ruleHitsJSON: row["rule_hits"],
+                inputsJSON: try secret.open(row["inputs_encrypted"], context: id)))
+        }
+        return stored
+    }
+
     /// Whether the database answers (for readiness).
     public func isReachable() -> Bool {
         (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CreditBatch
+import CreditEngine
 import CreditServer
 import CreditStore
 import Foundation
@@ -71,5 +73,29 @@ struct AuditCommand: ParsableCommand {
             for report in reports { print(report) }
             if reports.contains(where: { $0.firstProblem != nil }) { throw ExitStatus.dataError }
         }
+    }
+}
+
+/// `credit replay`: re-evaluate stored decisions with their pinned versions.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-evaluate the stored decisions made with this model and policy and confirm identical outputs.",
+        discussion: "Decisions made with other versions (by content digest) are counted and skipped. Exits 65 if any replay differs.")
+
+    @Option(name: .long, help: "The store (SQLite file).") var store: String
+    @Option(name: .long, help: "File with the store key (base64).") var keyFile: String
+    @Option(name: .long, help: "Model file the decisions were made with.") var model: String
+    @Option(name: .long, help: "Policy file the decisions were made with.") var policy: String
+
+    func run() throws {
+        let report = try reportingErrors {
+            let secret = try StoreSecret(base64: try String(contentsOfFile: keyFile, encoding: .utf8))
+            let engine = RiskEngine(model: try ModelFileLoader.load(path: model), policy: try PolicyFileLoader.load(path: policy))
+            return try Replay.run(store: try DecisionStore(path: store, secret: secret), engine: engine)
+        }
+        for (id, problem) in report.differing { print("DIFFERS \(id): \(problem)") }
+        print("\(report.identical) identical, \(report.differing.count) differing, \(report.otherVersions) made with other versions")
+        if !report.differing.isEmpty { throw ExitStatus.dataError }
     }
 }
