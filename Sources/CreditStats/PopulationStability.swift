@@ -58,11 +58,32 @@ public struct PopulationStability: Sendable, Equatable {
         self.edges = edges
         expectedShares = shares(expected)
         actualShares = shares(actual)
-        contributions = zip(expectedShares, actualShares).map { e, a in
-            let (e, a) = (max(e, Self.floor), max(a, Self.floor))
+        contributions = Self.contributions(expectedShares, actualShares)
+        psi = contributions.reduce(0, +)
+    }
+
+    /// PSI (here: a characteristic stability index) from counts per bin or category, in the same
+    /// bin order for both samples.
+    /// - Throws: ``MetricError/lengthMismatch(scores:labels:weights:)`` for different bin counts or
+    ///   an empty sample.
+    public init(expectedCounts: [Int], actualCounts: [Int]) throws(MetricError) {
+        let (expectedTotal, actualTotal) = (expectedCounts.reduce(0, +), actualCounts.reduce(0, +))
+        guard expectedCounts.count == actualCounts.count, expectedTotal > 0, actualTotal > 0 else {
+            throw .lengthMismatch(scores: expectedCounts.count, labels: actualCounts.count, weights: nil)
+        }
+        edges = []
+        expectedShares = expectedCounts.map { Double($0) / Double(expectedTotal) }
+        actualShares = actualCounts.map { Double($0) / Double(actualTotal) }
+        contributions = Self.contributions(expectedShares, actualShares)
+        psi = contributions.reduce(0, +)
+    }
+
+    /// `(aₖ − eₖ) · ln(aₖ / eₖ)` per bin, with shares floored at ``floor``.
+    private static func contributions(_ expected: [Double], _ actual: [Double]) -> [Double] {
+        zip(expected, actual).map { e, a in
+            let (e, a) = (max(e, floor), max(a, floor))
             return (a - e) * Double.log(a / e)
         }
-        psi = contributions.reduce(0, +)
     }
 
     private static func check(_ values: [Double]) throws(MetricError) {

@@ -176,6 +176,54 @@ struct CLITests {
         #expect(bands.reduce(0) { $0 + ($1["defaults"] as! Int) } == 300)
     }
 
+    @Test("compare: a model against itself differs by nothing; against another, the swap set adds up")
+    func compare() throws {
+        let directory = try TemporaryDirectory()
+        let logistic = RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json")
+        let scorecard = RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json")
+        let same = try credit(["compare", "--models", "\(scorecard),\(scorecard)", "--data", germanCredit, "--json", directory.path("same.json")])
+        #expect(same.status == 0, "\(same.stderr)")
+        let sameReport = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("same.json")))) as! [String: Any]
+        #expect(sameReport["aucDifference"] as? Double == 0 && sameReport["pValue"] as? Double == 1)
+        let run = try credit(["compare", "--models", "\(logistic),\(scorecard)", "--data", germanCredit, "--cutoff", "0.3",
+                              "--group", "foreign_worker", "--json", directory.path("report.json")])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("report.json")))) as! [String: Any]
+        let models = report["models"] as! [[String: Any]]
+        let difference = (models[0]["auc"] as! Double) - (models[1]["auc"] as! Double)
+        #expect(abs((report["aucDifference"] as! Double) - difference) < 1e-15)
+        let swap = report["swap"] as! [String: Int]
+        #expect(swap["approvedByBoth"]! + swap["declinedByBoth"]! + swap["approvedByFirstOnly"]! + swap["approvedBySecondOnly"]! == 1000)
+        let approvedFirst = (models[0]["atCutoff"] as! [String: Any])["approved"] as! Int
+        #expect(approvedFirst == swap["approvedByBoth"]! + swap["approvedByFirstOnly"]!)
+        let fairness = (report["fairness"] as! [[String: Any]])[0]["groups"] as! [[String: Any]]
+        #expect(fairness.map { $0["group"] as! String } == ["no", "yes"])
+        #expect(fairness[0]["insufficient"] as? Bool == false, "37 foreign_worker=no rows exceed the default minimum of 30")
+        let wrong = try credit(["compare", "--models", logistic, "--data", germanCredit])
+        #expect(wrong.status == 64)
+    }
+
+    @Test("monitor: a sample against itself is stable; a shifted one is flagged with exit status 3")
+    func monitor() throws {
+        let directory = try TemporaryDirectory()
+        let scorecard = RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json")
+        let same = try credit(["monitor", "--model", scorecard, "--baseline", germanCredit, "--current", germanCredit])
+        #expect(same.status == 0 && same.stdout.contains("-> german_credit.csv (1000 rows, 0 rejected): stable"), "\(same.stdout)\(same.stderr)")
+        #expect(same.stdout.contains("PSI 0.0000"))
+        // Current: only the rows with no checking account.
+        let lines = try String(contentsOfFile: germanCredit, encoding: .utf8).split(whereSeparator: \.isNewline)
+        let shifted = [lines[0]] + lines.dropFirst().filter { $0.hasPrefix("no checking account") }
+        try (shifted.joined(separator: "\n") + "\n").write(toFile: directory.path("current.csv"), atomically: true, encoding: .utf8)
+        let run = try credit(["monitor", "--model", scorecard, "--baseline", germanCredit, "--current", directory.path("current.csv"),
+                              "--json", directory.path("drift.json")])
+        #expect(run.status == 3)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("drift.json")))) as! [String: Any]
+        let features = report["features"] as! [[String: Any]]
+        let checking = features.first { $0["name"] as? String == "status_of_existing_checking_account" }!
+        #expect(checking["status"] as? String == "significantShift")
+        #expect(report["currentRows"] as? Int == 394)
+    }
+
     @Test("generate is deterministic in its seed")
     func generate() throws {
         let directory = try TemporaryDirectory()
