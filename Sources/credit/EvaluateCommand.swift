@@ -15,8 +15,11 @@ struct EvaluateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Model file.") var model: String
+    @Option(name: .long, help: "Model file.") var model: String?
     @Option(name: .long, help: "Labelled CSV file, or - for standard input.") var data: String?
+    @Option(name: .long, help: "A CSV that already holds scores (with --score-column): AUC, Gini and KS only, no model.") var scored: String?
+    @Option(name: .long, help: "Score column of --scored (higher = riskier, e.g. a PD).") var scoreColumn: String?
+    @Flag(name: .long, help: "With --scored: higher scores are safer (points).") var higherIsSafer = false
     @Option(name: .long, help: "Labelled SQLite database (with --table).") var fromSqlite: String?
     @Option(name: .long, help: "SQLite table.") var table: String?
     @Option(name: .long, help: "Outcome column (default: the model's target column).") var target: String?
@@ -25,12 +28,31 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
 
     func validate() throws {
+        if scored != nil {
+            guard scoreColumn != nil, target != nil, event != nil, model == nil else {
+                throw ValidationError("--scored needs --score-column, --target and --event, and no --model")
+            }
+            return
+        }
+        guard model != nil else { throw ValidationError("give --model (or --scored)") }
         guard (data == nil) != (fromSqlite == nil) else { throw ValidationError("give exactly one of --data and --from-sqlite") }
         if fromSqlite != nil, table == nil { throw ValidationError("--from-sqlite needs --table") }
         if bands < 3 { throw ValidationError("--bands must be at least 3") }
     }
 
     func run() async throws {
+        if let scored, let scoreColumn, let target, let event {
+            let result = try reportingErrors {
+                try ScoredFileEvaluator.evaluate(
+                    path: scored, scoreColumn: scoreColumn, targetColumn: target, event: event, higherIsSafer: higherIsSafer)
+            }
+            if let json { try writeJSON(result, to: json) }
+            print(String(format: "%@ (%@): %d rows, %d defaults, %d unlabeled: AUC %.6f  Gini %.6f  KS %.6f at %.6g",
+                         result.source as NSString, result.scoreColumn as NSString, result.rows, result.defaults, result.unlabeled,
+                         result.auc, result.gini, result.ks, result.ksThreshold))
+            return
+        }
+        let model = model ?? ""
         let input: ScoringInput = fromSqlite.map { .sqlite(path: $0, table: table ?? "") } ?? .csv(path: data ?? "-")
         let report = try await reportingErrors {
             let report = try await Evaluator.evaluate(

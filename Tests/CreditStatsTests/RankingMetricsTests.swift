@@ -70,3 +70,31 @@ struct RankingMetricsTests {
         #expect(MetricError.singleClass.description == "only one outcome class is present, so AUC and KS are undefined")
     }
 }
+
+@Suite("Ranking metrics: radix path")
+struct RadixRankingTests {
+    @Test("the unweighted radix path equals the comparison-sort path (weights of one) with ties, signs and -0")
+    func radixAgreesWithSortPath() throws {
+        var state: UInt64 = 42
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 11
+        }
+        for size in [2, 3, 17, 1000, 65_537, 200_000] {
+            let scores = (0..<size).map { index -> Double in
+                switch next() % 4 {
+                case 0: return Double(next() % 50) / 10 - 2.5  // heavy ties, negatives
+                case 1: return index % 7 == 0 ? -0.0 : 0.0
+                default: return Double(next()) / Double(1 << 53) * 1e6 - 5e5
+                }
+            }
+            var events = (0..<size).map { _ in next() % 3 == 0 }
+            events[0] = true
+            events[1] = false
+            let fast = try RankingMetrics(scores: scores, events: events)
+            let reference = try RankingMetrics(scores: scores, events: events, weights: Array(repeating: 1, count: size))
+            #expect(abs(fast.auc - reference.auc) < 1e-12, "size \(size)")
+            #expect(abs(fast.ks - reference.ks) < 1e-12 && fast.ksThreshold == reference.ksThreshold, "size \(size)")
+        }
+    }
+}
