@@ -224,6 +224,26 @@ struct CLITests {
         #expect(report["currentRows"] as? Int == 394)
     }
 
+    @Test("models: the shipped registry validates; a misplaced or edited file is named")
+    func registry() throws {
+        let shipped = try credit(["models", "validate", "--root", RepositoryPaths.path("models")])
+        #expect(shipped.status == 0 && shipped.stdout.contains("ok pd-german-credit-scorecard@1.0.0 (scorecard, draft)"), "\(shipped.stderr)")
+        let list = try credit(["models", "list", "--root", RepositoryPaths.path("models")])
+        #expect(list.stdout.split(separator: "\n").count == 3)
+        let directory = try TemporaryDirectory()
+        let misplaced = directory.path("registry/pd-german-credit/2.0.0")
+        try FileManager.default.createDirectory(atPath: misplaced, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json"), toPath: misplaced + "/model.json")
+        let edited = directory.path("registry/policy-id-online-lending/1.0.0")
+        try FileManager.default.createDirectory(atPath: edited, withIntermediateDirectories: true)
+        let policy = try String(contentsOfFile: RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"), encoding: .utf8)
+        try policy.replacingOccurrences(of: "age < 18", with: "age < 17").write(toFile: edited + "/policy.json", atomically: true, encoding: .utf8)
+        let broken = try credit(["models", "validate", "--root", directory.path("registry")])
+        #expect(broken.status == 65)
+        #expect(broken.stderr.contains("pd-german-credit@2.0.0: the file says pd-german-credit@1.0.0, its folder pd-german-credit/2.0.0"))
+        #expect(broken.stderr.contains("policy-id-online-lending@1.0.0: policy.json: contentSHA256: does not match the content"))
+    }
+
     @Test("generate is deterministic in its seed")
     func generate() throws {
         let directory = try TemporaryDirectory()
