@@ -43,6 +43,8 @@ public struct ComparisonReport: Sendable, Codable {
     public var pValue: Double
     public var swap: SwapSet
     public var fairness: [FairnessReport]?
+    /// Plot data (ROC, PD histograms, calibration) when asked for.
+    public var curves: [ModelCurves]?
 }
 
 /// Scores labelled data with two models through the streaming pipeline and compares them on the
@@ -50,7 +52,7 @@ public struct ComparisonReport: Sendable, Codable {
 public enum Comparator {
     public static func compare(
         _ first: ModelBundle, _ second: ModelBundle, input: ScoringInput, labelColumn: String? = nil, eventLabel: String? = nil,
-        cutoff: Double, groupColumn: String? = nil, minimumGroupSize: Int = 30
+        cutoff: Double, groupColumn: String? = nil, minimumGroupSize: Int = 30, withCurves: Bool = false
     ) async throws -> ComparisonReport {
         let column = labelColumn ?? first.file.target.column
         let event = eventLabel ?? first.file.target.event
@@ -122,7 +124,10 @@ public enum Comparator {
         }
         return ComparisonReport(
             source: source, rows: events.count, defaults: events.filter { $0 }.count, excluded: excluded, cutoff: cutoff,
-            models: [metricsA, metricsB], aucDifference: test.difference, z: test.z, pValue: test.pValue, swap: swap, fairness: fairness)
+            models: [metricsA, metricsB], aucDifference: test.difference, z: test.z, pValue: test.pValue, swap: swap, fairness: fairness,
+            curves: withCurves
+                ? [try ModelCurves(model: first.reference, probabilities: pdA, events: events),
+                   try ModelCurves(model: second.reference, probabilities: pdB, events: events)] : nil)
     }
 
     /// Scored rows in input order: source row, PD, label (1 default, 0 not, 2 none) and group

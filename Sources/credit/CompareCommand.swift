@@ -17,6 +17,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Column with groups for the fairness table (approval rate, adverse-impact ratio).") var group: String?
     @Option(name: .long, help: "Smallest group given a ratio.") var minimumGroupSize = 30
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
+    @Option(name: .long, help: "Write a self-contained HTML report (ROC, KS, distributions, calibration, swap set) to this file.") var report: String?
 
     func run() async throws {
         let paths = models.split(separator: ",").map(String.init)
@@ -24,8 +25,12 @@ struct CompareCommand: AsyncParsableCommand {
         let report = try await reportingErrors {
             let report = try await Comparator.compare(
                 try ModelFileLoader.load(path: paths[0]), try ModelFileLoader.load(path: paths[1]), input: .csv(path: data),
-                labelColumn: target, eventLabel: event, cutoff: cutoff, groupColumn: group, minimumGroupSize: minimumGroupSize)
+                labelColumn: target, eventLabel: event, cutoff: cutoff, groupColumn: group, minimumGroupSize: minimumGroupSize,
+                withCurves: self.report != nil)
             if let json { try writeJSON(report, to: json) }
+            if let path = self.report {
+                try Data(HTMLReport.comparison(report, curves: report.curves ?? []).utf8).write(to: URL(fileURLWithPath: path))
+            }
             return report
         }
         var lines = ["\(report.source): \(report.rows) rows compared, \(report.defaults) defaults, \(report.excluded) excluded (rejected or unlabeled)", ""]
@@ -66,11 +71,13 @@ struct MonitorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Baseline CSV (e.g. the development sample).") var baseline: String
     @Option(name: .long, help: "Current CSV.") var current: String
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
+    @Option(name: .long, help: "Write a self-contained HTML report (PSI bars) to this file.") var report: String?
 
     func run() async throws {
         let report = try await reportingErrors {
             let report = try await Monitor.run(bundle: try ModelFileLoader.load(path: model), baseline: baseline, current: current)
             if let json { try writeJSON(report, to: json) }
+            if let path = self.report { try Data(HTMLReport.monitor(report).utf8).write(to: URL(fileURLWithPath: path)) }
             return report
         }
         var lines = ["\(report.model): \(report.baseline) (\(report.baselineRows) rows, \(report.baselineRejected) rejected) -> "

@@ -199,6 +199,12 @@ struct CLITests {
         let fairness = (report["fairness"] as! [[String: Any]])[0]["groups"] as! [[String: Any]]
         #expect(fairness.map { $0["group"] as! String } == ["no", "yes"])
         #expect(fairness[0]["insufficient"] as? Bool == false, "37 foreign_worker=no rows exceed the default minimum of 30")
+        let html = try credit(["compare", "--models", "\(logistic),\(scorecard)", "--data", germanCredit, "--report", directory.path("report.html")])
+        #expect(html.status == 0)
+        let page = try String(contentsOfFile: directory.path("report.html"), encoding: .utf8)
+        #expect(page.components(separatedBy: "<svg").count - 1 == 5, "ROC, KS, two distributions, calibration")
+        #expect(!page.contains("<script") && !page.contains("src=") && !page.contains("href="), "self-contained, no script, no network")
+        #expect(page.contains("Swap set at the cut-off") && page.contains("DeLong test"))
         let wrong = try credit(["compare", "--models", logistic, "--data", germanCredit])
         #expect(wrong.status == 64)
     }
