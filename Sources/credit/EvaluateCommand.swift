@@ -42,8 +42,8 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let scored, let scoreColumn, let target, let event {
-            let result = try reportingErrors {
-                try ScoredFileEvaluator.evaluate(
+            let result = try await reportingErrors {
+                try await ScoredFileEvaluator.evaluate(
                     path: scored, scoreColumn: scoreColumn, targetColumn: target, event: event, higherIsSafer: higherIsSafer)
             }
             if let json { try writeJSON(result, to: json) }

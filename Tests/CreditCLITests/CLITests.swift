@@ -250,6 +250,25 @@ struct CLITests {
         #expect(broken.stderr.contains("policy-id-online-lending@1.0.0: policy.json: contentSHA256: does not match the content"))
     }
 
+    @Test("evaluate --scored gives the AUC and KS of evaluate --model on the same scores, and names a bad score's line")
+    func evaluateScored() throws {
+        let directory = try TemporaryDirectory()
+        let model = RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json")
+        #expect(try credit(["score", "--model", model, "--data", germanCredit, "--out", directory.path("scores.csv"),
+                            "--keep", "creditability", "--quiet"]).status == 0)
+        let scored = try credit(["evaluate", "--scored", directory.path("scores.csv"), "--score-column", "probability_of_default",
+                                 "--target", "creditability", "--event", "bad", "--json", directory.path("scored.json")])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        _ = try credit(["evaluate", "--model", model, "--data", germanCredit, "--json", directory.path("model.json")])
+        let a = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("scored.json")))) as! [String: Any]
+        let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("model.json")))) as! [String: Any]
+        #expect(abs((a["auc"] as! Double) - (b["auc"] as! Double)) < 1e-12 && abs((a["ks"] as! Double) - (b["ks"] as! Double)) < 1e-12)
+        #expect(a["rows"] as? Int == 1000 && a["defaults"] as? Int == 300)
+        try "p,y\n0.2,1\n0.1,0\nnan,1\n".write(toFile: directory.path("bad.csv"), atomically: true, encoding: .utf8)
+        let bad = try credit(["evaluate", "--scored", directory.path("bad.csv"), "--score-column", "p", "--target", "y", "--event", "1"])
+        #expect(bad.status == 65 && bad.stderr.contains("bad.csv:4, field 'p': 'nan' is not a finite number"))
+    }
+
     @Test("generate is deterministic in its seed")
     func generate() throws {
         let directory = try TemporaryDirectory()
