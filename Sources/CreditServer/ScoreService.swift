@@ -18,6 +18,7 @@ struct APIProblem: Error {
 final class ScoreService: Sendable {
     let engine: RiskEngine
     let store: DecisionStore
+    private let committer: GroupCommitter
     private let knownFeatures: Set<String>
     private let knownBureauInputs: Set<String>
     private let inFlight = InFlight()
@@ -25,6 +26,7 @@ final class ScoreService: Sendable {
     init(engine: RiskEngine, store: DecisionStore) {
         self.engine = engine
         self.store = store
+        committer = GroupCommitter(store: store)
         var features = Set(engine.model.model.features.map(\.name))
         features.formUnion(engine.policy.file.inputs.map(\.name))
         knownFeatures = features
@@ -48,10 +50,10 @@ final class ScoreService: Sendable {
         let requestHash = ContentDigest.sha256Hex(body)
         let response: StoredResponse
         do {
-            response = try await inFlight.run(key: key) { () throws(APIProblem) -> StoredResponse in
+            response = try await inFlight.run(key: key) { () async throws(APIProblem) -> StoredResponse in
                 do {
                     if let stored = try self.store.response(forKey: key) { return stored }
-                    return try self.decideAndStore(request, key: key, requestHash: requestHash)
+                    return try await self.decideAndStore(request, key: key, requestHash: requestHash)
                 } catch let error as StoreError {
                     if case .idempotencyConflict = error {
                         throw APIProblem(status: 422, slug: "idempotency-conflict", title: "Idempotency key reused",
@@ -76,7 +78,7 @@ final class ScoreService: Sendable {
         return response
     }
 
-    private func decideAndStore(_ request: ScoreRequest, key: String, requestHash: String) throws -> StoredResponse {
+    private func decideAndStore(_ request: ScoreRequest, key: String, requestHash: String) async throws -> StoredResponse {
         let decision: Decision
         do {
             decision = try engine.decide(Application(amount: request.amount, tenorMonths: request.tenorMonths, date: request.date, fields: request.fields))
@@ -95,7 +97,7 @@ final class ScoreService: Sendable {
         let bytes = try encoder.encode(body)
         var inputs: [String: FeatureValue] = request.fields
         for (name, value) in request.applicant { inputs["applicant.\(name)"] = .category(value) }
-        let stored = try store.record(NewDecision(
+        let stored = try await committer.record(NewDecision(
             scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, eventId: request.eventId, loanId: request.loanId,
             userId: request.userId, amount: request.amount, tenorMonths: request.tenorMonths, applicationDate: request.date.description,
             modelId: engine.model.file.modelId, modelVersion: engine.model.file.modelVersion, modelSHA256: engine.model.contentSHA256,
@@ -128,9 +130,9 @@ struct StoredInputs: Codable {
 actor InFlight {
     private var running: [String: Task<StoredResponse, any Error>] = [:]
 
-    func run(key: String, _ operation: @escaping @Sendable () throws(APIProblem) -> StoredResponse) async throws -> StoredResponse {
+    func run(key: String, _ operation: @escaping @Sendable () async throws(APIProblem) -> StoredResponse) async throws -> StoredResponse {
         if let task = running[key] { return try await task.value }
-        let task = Task<StoredResponse, any Error> { try operation() }
+        let task = Task<StoredResponse, any Error> { try await operation() }
         running[key] = task
         defer { running[key] = nil }
         return try await task.value

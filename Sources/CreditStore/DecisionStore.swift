@@ -135,64 +135,76 @@ public final class DecisionStore: Sendable {
         }
     }
 
-    /// Stores a decision in one transaction: both chained rows, the head, and the idempotency
-    /// key. If the key was stored meanwhile (another process), returns that response instead.
-    /// - Throws: ``StoreError/idempotencyConflict(key:)`` when the key was used with another body.
-    public func record(_ decision: NewDecision) throws(StoreError) -> StoredResponse {
-        let encrypted = try secret.seal(decision.inputsJSON, context: decision.scoreId)
+    /// Stores decisions in one transaction (one disk sync for the batch): for each, both chained
+    /// rows, the heads and the idempotency key. A key stored meanwhile (by another process)
+    /// returns that response instead; with another request body it is a conflict. Either affects
+    /// only its own decision.
+    /// - Throws: ``StoreError/database(_:)`` when the transaction fails (then none is stored).
+    public func record(_ batch: [NewDecision]) throws(StoreError) -> [Result<StoredResponse, StoreError>] {
+        var sealed: [Data] = []
+        for decision in batch { sealed.append(try secret.seal(decision.inputsJSON, context: decision.scoreId)) }
         do {
-            return try pool.write { db -> StoredResponse in
-                if let existing = try Row.fetchOne(
-                    db, sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?", arguments: [decision.idempotencyKey])
-                {
-                    let stored = StoredResponse(status: existing["status"], body: existing["response"], requestSHA256: existing["request_sha256"])
-                    guard stored.requestSHA256 == decision.requestSHA256 else { throw StoreError.idempotencyConflict(key: decision.idempotencyKey) }
-                    return stored
+            return try pool.write { db in
+                try zip(batch, sealed).map { decision, encrypted in
+                    do {
+                        return .success(try insert(decision, encrypted: encrypted, db: db))
+                    } catch let error as StoreError {
+                        return .failure(error)
+                    }
                 }
-                let scoreLink = try Self.nextLink(db, chain: "credit_scores")
-                let scoreRow = ScoreRow(
-                    seq: scoreLink.seq, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId, loanId: decision.loanId,
-                    userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths, applicationDate: decision.applicationDate,
-                    modelId: decision.modelId, modelVersion: decision.modelVersion, modelSHA256: decision.modelSHA256, score: decision.score,
-                    probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(),
-                    prevHash: scoreLink.prevHash)
-                let scoreHash = try AuditChain.hash(scoreRow)
-                try db.execute(
-                    sql: """
-                        INSERT INTO credit_scores (seq, id, created_at, event_id, loan_id, user_id, amount, tenor_months, application_date,
-                          model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, prev_hash, row_hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [scoreRow.seq, scoreRow.id, scoreRow.createdAt, scoreRow.eventId, scoreRow.loanId, scoreRow.userId, scoreRow.amount,
-                                scoreRow.tenorMonths, scoreRow.applicationDate, scoreRow.modelId, scoreRow.modelVersion, scoreRow.modelSHA256,
-                                scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, scoreRow.prevHash, scoreHash])
-                let evaluationLink = try Self.nextLink(db, chain: "risk_evaluations")
-                let evaluationRow = EvaluationRow(
-                    seq: evaluationLink.seq, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
-                    policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
-                    decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, prevHash: evaluationLink.prevHash)
-                let evaluationHash = try AuditChain.hash(evaluationRow)
-                try db.execute(
-                    sql: """
-                        INSERT INTO risk_evaluations (seq, id, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
-                          rule_hits, reasons, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [evaluationRow.seq, evaluationRow.id, evaluationRow.scoreId, evaluationRow.createdAt, evaluationRow.policyId,
-                                evaluationRow.policyVersion, evaluationRow.policySHA256, evaluationRow.decision, evaluationRow.ruleHits,
-                                evaluationRow.reasons, evaluationRow.prevHash, evaluationHash])
-                try setHead(db, chain: "credit_scores", seq: scoreRow.seq, hash: scoreHash)
-                try setHead(db, chain: "risk_evaluations", seq: evaluationRow.seq, hash: evaluationHash)
-                try db.execute(
-                    sql: "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [decision.idempotencyKey, decision.requestSHA256, decision.scoreId, decision.responseStatus,
-                                decision.responseBody, decision.createdAt])
-                return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
             throw .database("\(error)")
         }
+    }
+
+    /// Inserts one decision inside a write transaction.
+    private func insert(_ decision: NewDecision, encrypted: Data, db: Database) throws -> StoredResponse {
+        if let existing = try Row.fetchOne(
+            db, sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?", arguments: [decision.idempotencyKey])
+        {
+            let stored = StoredResponse(status: existing["status"], body: existing["response"], requestSHA256: existing["request_sha256"])
+            guard stored.requestSHA256 == decision.requestSHA256 else { throw StoreError.idempotencyConflict(key: decision.idempotencyKey) }
+            return stored
+        }
+        let scoreLink = try Self.nextLink(db, chain: "credit_scores")
+        let scoreRow = ScoreRow(
+            seq: scoreLink.seq, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId, loanId: decision.loanId,
+            userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths, applicationDate: decision.applicationDate,
+            modelId: decision.modelId, modelVersion: decision.modelVersion, modelSHA256: decision.modelSHA256, score: decision.score,
+            probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(),
+            prevHash: scoreLink.prevHash)
+        let scoreHash = try AuditChain.hash(scoreRow)
+        try db.execute(
+            sql: """
+                INSERT INTO credit_scores (seq, id, created_at, event_id, loan_id, user_id, amount, tenor_months, application_date,
+                  model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, prev_hash, row_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [scoreRow.seq, scoreRow.id, scoreRow.createdAt, scoreRow.eventId, scoreRow.loanId, scoreRow.userId, scoreRow.amount,
+                        scoreRow.tenorMonths, scoreRow.applicationDate, scoreRow.modelId, scoreRow.modelVersion, scoreRow.modelSHA256,
+                        scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, scoreRow.prevHash, scoreHash])
+        let evaluationLink = try Self.nextLink(db, chain: "risk_evaluations")
+        let evaluationRow = EvaluationRow(
+            seq: evaluationLink.seq, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
+            policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
+            decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, prevHash: evaluationLink.prevHash)
+        let evaluationHash = try AuditChain.hash(evaluationRow)
+        try db.execute(
+            sql: """
+                INSERT INTO risk_evaluations (seq, id, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
+                  rule_hits, reasons, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [evaluationRow.seq, evaluationRow.id, evaluationRow.scoreId, evaluationRow.createdAt, evaluationRow.policyId,
+                        evaluationRow.policyVersion, evaluationRow.policySHA256, evaluationRow.decision, evaluationRow.ruleHits,
+                        evaluationRow.reasons, evaluationRow.prevHash, evaluationHash])
+        try setHead(db, chain: "credit_scores", seq: scoreRow.seq, hash: scoreHash)
+        try setHead(db, chain: "risk_evaluations", seq: evaluationRow.seq, hash: evaluationHash)
+        try db.execute(
+            sql: "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [decision.idempotencyKey, decision.requestSHA256, decision.scoreId, decision.responseStatus,
+                        decision.responseBody, decision.createdAt])
+        return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
     }
 
     /// The stored response of a score id.

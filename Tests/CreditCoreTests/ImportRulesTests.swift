@@ -17,7 +17,7 @@ struct ImportRulesTests {
         "CreditCSV": ["CreditCore", "Glibc"],
         "CreditSQLite": ["CreditCore", "GRDB"],
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
-        "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation"],
+        "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation", "Synchronization"],
         "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
                          "ServiceLifecycle", "Crypto", "Foundation", "Synchronization"],
         "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation"],
