@@ -77,7 +77,7 @@ def main():
     from sklearn.metrics import roc_auc_score
 
     holdout, labels = read(sys.argv[4])
-    ivs = {name: float(card.binning_process.get_binned_variable(name).binning_table.build().loc["Totals", "IV"])
+    ivs = {name: float(card.binning_process_.get_binned_variable(name).binning_table.build().loc["Totals", "IV"])
            for name in frame.columns}
     auc = roc_auc_score(labels, -card.score(holdout))
     json.dump({"iv": ivs, "holdoutAUC": float(auc)}, open(sys.argv[5], "w"))
