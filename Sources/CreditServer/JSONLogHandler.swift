@@ -20,7 +20,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var object: [String: String] = [
-            "time": Self.timestamp(), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
+            "time": ScoreService.utcTimestamp(), "level": event.level.rawValue, "label": label, "message": "\(event.message)",
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
         let encoder = JSONEncoder()
@@ -28,11 +28,5 @@ public struct JSONLogHandler: LogHandler {
         guard var line = try? encoder.encode(object) else { return }
         line.append(0x0A)
         FileHandle.standardError.write(line)
-    }
-
-    private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
     }
 }

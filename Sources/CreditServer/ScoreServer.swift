@@ -163,6 +163,12 @@ struct RequestLogMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let problem as APIProblem {
             response = Self.problem(problem, requestId: context.requestId)
+        } catch let error as HTTPError where error.status == .notFound && !Self.allowedMethods(request.uri.path).isEmpty {
+            let allowed = Self.allowedMethods(request.uri.path)
+            response = Self.problem(
+                APIProblem(status: 405, slug: "method-not-allowed", title: "Method not allowed", detail: "use \(allowed.joined(separator: ", "))"),
+                requestId: context.requestId)
+            response.headers[.allow] = allowed.joined(separator: ", ")
         } catch let error as HTTPError {
             let problem = APIProblem(
                 status: Int(error.status.code), slug: error.status == .notFound ? "not-found" : "http-error",
@@ -181,6 +187,21 @@ struct RequestLogMiddleware: RouterMiddleware {
             "duration_ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
         ])
         return response
+    }
+
+    /// The routes and their methods, for 405 answers.
+    static let routes: [(segments: [String], methods: [String])] = [
+        (["api", "v1", "scores"], ["POST"]), (["api", "v1", "scores", "*"], ["GET"]), (["api", "v1", "loans", "*", "scores"], ["GET"]),
+        (["api", "v1", "models"], ["GET"]), (["api", "v1", "openapi.yaml"], ["GET"]), (["health", "live"], ["GET"]),
+        (["health", "ready"], ["GET"]), (["metrics"], ["GET"]),
+    ]
+
+    /// The methods a path allows (empty when no route has this path).
+    static func allowedMethods(_ path: String) -> [String] {
+        let segments = path.split(separator: "/").map(String.init)
+        return routes.first { route in
+            route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { $0 == "*" || $0 == $1 }
+        }?.methods ?? []
     }
 
     static func requestId(_ request: Request) -> String {

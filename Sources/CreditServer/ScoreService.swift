@@ -112,12 +112,10 @@ final class ScoreService: Sendable {
         return stored
     }
 
-    static func utcTimestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
-    }
+    /// UTC with milliseconds (`2026-11-25T09:47:41.498Z`).
+    static func utcTimestamp() -> String { timestampStyle.format(Date()) }
+
+    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
 }
 
 /// The inputs kept (encrypted) with a decision, enough to replay it.

@@ -82,6 +82,8 @@ struct ServerTests {
         #expect(huge.status == 413)
         let text = try await post(ServerProcess.application("evt-c"), headers: ["Content-Type": "text/plain"])
         #expect(text.status == 415)
+        let method = try await server.request("DELETE", "/api/v1/models", key: ServerProcess.readerKey)
+        #expect(method.status == 405 && method.headers["allow"] == "GET")
         let route = try await server.request("GET", "/api/v2/nothing")
         #expect(route.status == 404 && route.headers["content-type"] == "application/problem+json")
         for reply in [notJSON, unknown, mistyped, huge, text] {
