@@ -18,8 +18,9 @@ public struct MonitorReport: Sendable, Codable {
     public var model: String
     public var baseline: String
     public var current: String
-    /// Rows scored; rows the model rejects (and ragged rows) are left out of every index and
-    /// counted here.
+    /// Rows scored, and rows the model rejected (left out of the PD index and counted here). CSI
+    /// counts every row with the header's number of fields; a numeric cell that is not a number
+    /// falls in the feature's missing bin.
     public var baselineRows: Int
     public var currentRows: Int
     public var baselineRejected: Int

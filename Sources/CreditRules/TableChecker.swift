@@ -67,7 +67,11 @@ public enum TableChecker {
             }
             pointsByInput.append(points(for: input.expression.type, constants: constants, domain: domains[column], name: input.name))
         }
-        let total = pointsByInput.reduce(1) { $0.multipliedReportingOverflow(by: $1.count).partialValue }
+        var total = 1
+        for points in pointsByInput {
+            let (product, overflow) = total.multipliedReportingOverflow(by: points.count)
+            total = overflow ? Int.max : product
+        }
         guard total <= maximumCases, total > 0 else {
             report.notChecked = "more than \(maximumCases) cases"
             return report
