@@ -189,7 +189,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CreditServerTests",
-            dependencies: ["credit", "CreditTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "credit", "CreditTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

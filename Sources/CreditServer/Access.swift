@@ -33,14 +33,25 @@ final class AccessControl: Sendable {
     }
 
     private let entries: [Entry]
+    private let jwt: JWTVerifier?
+    private let jwtRate: (rate: Double, burst: Double)
     private let buckets: Mutex<[String: Bucket]> = Mutex([:])
 
-    init(keys: [ServerConfiguration.APIKey]) {
+    init(keys: [ServerConfiguration.APIKey], jwt configuration: ServerConfiguration.JWT? = nil) throws(ConfigurationProblem) {
+        jwt = try configuration.map { configuration throws(ConfigurationProblem) in try JWTVerifier(configuration) }
+        jwtRate = (configuration?.ratePerSecond ?? 200, configuration?.burst ?? 400)
         entries = keys.map { key in
             let digits = Array(key.sha256.lowercased().utf8)
             let bytes = stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
             return Entry(id: key.id, digest: bytes, role: key.role, rate: key.ratePerSecond ?? 200, burst: key.burst ?? 400)
         }
+    }
+
+    /// The principal of a bearer credential: a JWT when verification is configured and the value
+    /// has a token's shape, else an API key.
+    func authenticate(bearer: String) -> Principal? {
+        if let jwt, JWTVerifier.looksLikeToken(bearer) { return jwt.verify(bearer) }
+        return authenticate(bearer)
     }
 
     /// The principal of a presented key, or nil.
@@ -57,15 +68,22 @@ final class AccessControl: Sendable {
 
     /// Takes one token from the key's bucket; returns the seconds to wait when it is empty.
     func admit(_ principal: Principal, now: ContinuousClock.Instant = .now) -> Int? {
-        guard let entry = entries.first(where: { $0.id == principal.keyId }) else { return nil }
+        let limits: (rate: Double, burst: Double)
+        if let entry = entries.first(where: { $0.id == principal.keyId }) {
+            limits = (entry.rate, entry.burst)
+        } else if principal.keyId.hasPrefix("jwt:") {
+            limits = jwtRate
+        } else {
+            return nil
+        }
         return buckets.withLock { buckets -> Int? in
-            var bucket = buckets[entry.id] ?? Bucket(tokens: entry.burst, updated: now)
+            var bucket = buckets[principal.keyId] ?? Bucket(tokens: limits.burst, updated: now)
             let elapsed = now - bucket.updated
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(entry.burst, bucket.tokens + seconds * entry.rate)
+            bucket.tokens = min(limits.burst, bucket.tokens + seconds * limits.rate)
             bucket.updated = now
-            defer { buckets[entry.id] = bucket }
-            guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / entry.rate).rounded(.up))) }
+            defer { buckets[principal.keyId] = bucket }
+            guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / limits.rate).rounded(.up))) }
             bucket.tokens -= 1
             return nil
         }

@@ -33,7 +33,7 @@ public enum ScoreServer {
             model: try ModelFileLoader.load(path: configuration.model), policy: try PolicyFileLoader.load(path: configuration.policy))
         let store = try DecisionStore(path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()))
         let service = ScoreService(engine: engine, store: store)
-        let access = AccessControl(keys: configuration.apiKeys)
+        let access = try AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt)
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
         let app = Application(
             router: router,
@@ -121,12 +121,14 @@ public enum ScoreServer {
 
     /// Checks the caller's key, role and rate; throws the problem to return otherwise.
     static func authorize(_ request: Request, access: AccessControl, role: ServerConfiguration.Role) throws {
-        var presented = request.headers[apiKeyHeader]
-        if presented == nil, let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
-            presented = String(authorization.dropFirst(7))
+        var principal: Principal?
+        if let key = request.headers[apiKeyHeader] {
+            principal = access.authenticate(key)
+        } else if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            principal = access.authenticate(bearer: String(authorization.dropFirst(7)))
         }
-        guard let presented, let principal = access.authenticate(presented) else {
-            throw APIProblem(status: 401, slug: "unauthorized", title: "Unauthorized", detail: "a valid API key is required (X-API-Key or Bearer)")
+        guard let principal else {
+            throw APIProblem(status: 401, slug: "unauthorized", title: "Unauthorized", detail: "a valid API key (X-API-Key or Bearer) or gateway token is required")
         }
         guard principal.may(role) else {
             throw APIProblem(status: 403, slug: "forbidden", title: "Forbidden", detail: "this key's role may not do this")

@@ -19,6 +19,23 @@ public struct ServerConfiguration: Sendable, Decodable {
         case scorer, reader, admin
     }
 
+    /// Verification of JSON Web Tokens sent by the API gateway as `Authorization: Bearer`.
+    public struct JWT: Sendable, Decodable {
+        /// `HS256` (with `secretBase64`) or `ES256` (with `publicKeyPEM`).
+        public var algorithm: String
+        public var secretBase64: String?
+        public var publicKeyPEM: String?
+        /// Required `iss` and `aud` values, when set.
+        public var issuer: String?
+        public var audience: String?
+        /// The role of a token without a `role` claim; a `role` claim (`scorer`, `reader`,
+        /// `admin`) set by the gateway takes precedence.
+        public var role: Role
+        /// Rate per token subject (`sub`), as for API keys.
+        public var ratePerSecond: Double?
+        public var burst: Double?
+    }
+
     public var host: String
     public var port: Int
     public var model: String
@@ -29,6 +46,8 @@ public struct ServerConfiguration: Sendable, Decodable {
     public var storeKeyFile: String?
     public var storeKeyEnvironment: String?
     public var apiKeys: [APIKey]
+    /// Optional JWT verification for calls through the gateway.
+    public var jwt: JWT?
     /// Largest request body accepted (default 64 KiB).
     public var maxBodyBytes: Int?
     /// `trace`, `debug`, `info` (default), `notice`, `warning`, `error`.

@@ -18,6 +18,8 @@ final class ServerProcess: @unchecked Sendable {
     var log: String { (try? String(contentsOfFile: directory.path("server.log"), encoding: .utf8)) ?? "" }
 
     /// Starts a server in `directory` (a new one unless given, so a restart keeps the store).
+    static let jwtSecret = Data((0..<32).map { UInt8(($0 * 13 + 7) % 256) })
+
     init(directory: TemporaryDirectory? = nil) throws {
         self.directory = try directory ?? TemporaryDirectory()
         if !FileManager.default.fileExists(atPath: keyPath) {
@@ -35,6 +37,8 @@ final class ServerProcess: @unchecked Sendable {
             return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")[0].description
         }
         let configuration: [String: Any] = [
+            "jwt": ["algorithm": "HS256", "secretBase64": Self.jwtSecret.base64EncodedString(), "issuer": "gateway",
+                    "audience": "credit-engine", "role": "scorer"],
             "host": "127.0.0.1", "port": 0,
             "model": RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
             "policy": RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),

@@ -1,4 +1,5 @@
 import CreditTestSupport
+import Crypto
 import Foundation
 import GRDB
 import Testing
@@ -53,6 +54,43 @@ struct ServerTests {
         let live = try await server.request("GET", "/health/live", key: nil)
         let ready = try await server.request("GET", "/health/ready", key: nil)
         #expect(live.status == 200 && ready.status == 200)
+        server.stop()
+    }
+
+    /// A compact HS256 token with `claims`.
+    static func token(_ claims: [String: Any], secret: Data = ServerProcess.jwtSecret, algorithm: String = "HS256") throws -> String {
+        func encode(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+        let header = encode(try JSONSerialization.data(withJSONObject: ["alg": algorithm, "typ": "JWT"]))
+        let payload = encode(try JSONSerialization.data(withJSONObject: claims))
+        let signature = HMAC<SHA256>.authenticationCode(for: Data("\(header).\(payload)".utf8), using: SymmetricKey(data: secret))
+        return "\(header).\(payload).\(encode(Data(signature)))"
+    }
+
+    @Test("gateway tokens: a valid HS256 token is accepted with its role; expired, forged, mis-addressed or alg-swapped ones are not")
+    func gatewayTokens() async throws {
+        let server = try ServerProcess()
+        let now = Date().timeIntervalSince1970
+        let valid: [String: Any] = ["iss": "gateway", "aud": "credit-engine", "sub": "loan-service", "exp": now + 300]
+        func post(_ token: String, _ event: String) async throws -> ServerProcess.Reply {
+            try await server.request("POST", "/api/v1/scores", body: ServerProcess.application(event), key: nil,
+                                     headers: ["Content-Type": "application/json", "Authorization": "Bearer \(token)"])
+        }
+        #expect(try await post(try Self.token(valid), "evt-j1").status == 201)
+        var expired = valid
+        expired["exp"] = now - 120
+        #expect(try await post(try Self.token(expired), "evt-j2").status == 401)
+        #expect(try await post(try Self.token(valid, secret: Data(repeating: 1, count: 32)), "evt-j3").status == 401)
+        var elsewhere = valid
+        elsewhere["aud"] = "another-service"
+        #expect(try await post(try Self.token(elsewhere), "evt-j4").status == 401)
+        #expect(try await post(try Self.token(valid, algorithm: "none"), "evt-j5").status == 401)
+        var reader = valid
+        reader["role"] = "reader"
+        #expect(try await post(try Self.token(reader), "evt-j6").status == 403)
+        #expect(try await post("not.a.token", "evt-j7").status == 401)
         server.stop()
     }
 
