@@ -175,12 +175,12 @@ public final class DecisionStore: Sendable {
             probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(),
             prevHash: scoreLink.prevHash)
         let scoreHash = try AuditChain.hash(scoreRow)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO credit_scores (seq, id, created_at, event_id, loan_id, user_id, amount, tenor_months, application_date,
                   model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, prev_hash, row_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [scoreRow.seq, scoreRow.id, scoreRow.createdAt, scoreRow.eventId, scoreRow.loanId, scoreRow.userId, scoreRow.amount,
                         scoreRow.tenorMonths, scoreRow.applicationDate, scoreRow.modelId, scoreRow.modelVersion, scoreRow.modelSHA256,
                         scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, scoreRow.prevHash, scoreHash])
@@ -190,18 +190,18 @@ public final class DecisionStore: Sendable {
             policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
             decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, prevHash: evaluationLink.prevHash)
         let evaluationHash = try AuditChain.hash(evaluationRow)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO risk_evaluations (seq, id, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
                   rule_hits, reasons, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [evaluationRow.seq, evaluationRow.id, evaluationRow.scoreId, evaluationRow.createdAt, evaluationRow.policyId,
                         evaluationRow.policyVersion, evaluationRow.policySHA256, evaluationRow.decision, evaluationRow.ruleHits,
                         evaluationRow.reasons, evaluationRow.prevHash, evaluationHash])
         try setHead(db, chain: "credit_scores", seq: scoreRow.seq, hash: scoreHash)
         try setHead(db, chain: "risk_evaluations", seq: evaluationRow.seq, hash: evaluationHash)
-        try db.execute(
-            sql: "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)").execute(
             arguments: [decision.idempotencyKey, decision.requestSHA256, decision.scoreId, decision.responseStatus,
                         decision.responseBody, decision.createdAt])
         return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
@@ -292,8 +292,8 @@ public final class DecisionStore: Sendable {
     }
 
     private func setHead(_ db: Database, chain: String, seq: Int64, hash: String) throws {
-        try db.execute(
-            sql: "INSERT INTO audit_head (chain, seq, row_hash, mac) VALUES (?, ?, ?, ?) ON CONFLICT(chain) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash, mac = excluded.mac",
+        try db.cachedStatement(
+            sql: "INSERT INTO audit_head (chain, seq, row_hash, mac) VALUES (?, ?, ?, ?) ON CONFLICT(chain) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash, mac = excluded.mac").execute(
             arguments: [chain, seq, hash, secret.mac("\(chain)|\(seq)|\(hash)")])
     }
 }
