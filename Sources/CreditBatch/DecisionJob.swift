@@ -168,13 +168,7 @@ public enum DecisionJob {
 
         // Which columns the engine reads, and as what.
         var kinds: [String: ColumnKind] = [:]
-        for feature in engine.model.model.features {
-            switch feature.encoding {
-            case .numeric: kinds[feature.name] = .number
-            case .categorical: kinds[feature.name] = .text
-            case .binned(let binning, _, _): kinds[feature.name] = binning.isNumeric ? .number : .text
-            }
-        }
+        for feature in engine.model.model.features { kinds[feature.name] = feature.isNumeric ? .number : .text }
         for input in engine.policy.file.inputs { kinds[input.name] = input.type == .string ? .text : .number }
         for input in engine.policy.file.inputs where input.type == .boolean { kinds[input.name] = .text }
         for bureau in engine.policy.bureaus { kinds[bureau.input] = .numberOrText }

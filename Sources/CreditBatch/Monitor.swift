@@ -118,13 +118,7 @@ public enum Monitor {
         let reader = CSVReader(source: try FileByteSource(path: path))
         let header = try HeaderIndex(reading: reader)
         let positions = try bundle.model.features.map { try header.require($0.name) }
-        let numeric = bundle.model.features.map { feature -> Bool in
-            switch feature.encoding {
-            case .numeric: return true
-            case .categorical: return false
-            case .binned(let binning, _, _): return binning.isNumeric
-            }
-        }
+        let numeric = bundle.model.features.map(\.isNumeric)
         var columns = Array(repeating: [FeatureValue](), count: positions.count)
         while try reader.readRecord() {
             let record = reader.record

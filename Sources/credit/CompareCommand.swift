@@ -10,7 +10,9 @@ struct CompareCommand: AsyncParsableCommand {
         abstract: "Compare two model versions on labelled data: metrics side by side, DeLong test of the AUC difference, swap set at a cut-off.")
 
     @Option(name: .long, help: "The two model files, comma-separated (champion first).") var models: String
-    @Option(name: .long, help: "Labelled CSV file.") var data: String
+    @Option(name: .long, help: "Labelled CSV file.") var data: String?
+    @Option(name: .long, help: "Labelled SQLite database (with --table).") var fromSqlite: String?
+    @Option(name: .long, help: "SQLite table.") var table: String?
     @Option(name: .long, help: "Outcome column (default: the first model's target).") var target: String?
     @Option(name: .long, help: "Outcome value that marks a default (default: the first model's).") var event: String?
     @Option(name: .long, help: "Approve at PD at or below this cut-off.") var cutoff: Double = 0.25
@@ -19,12 +21,18 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
     @Option(name: .long, help: "Write a self-contained HTML report (ROC, KS, distributions, calibration, swap set) to this file.") var report: String?
 
+    func validate() throws {
+        guard (data == nil) != (fromSqlite == nil) else { throw ValidationError("give exactly one of --data and --from-sqlite") }
+        if fromSqlite != nil, table == nil { throw ValidationError("--from-sqlite needs --table") }
+    }
+
     func run() async throws {
         let paths = models.split(separator: ",").map(String.init)
         guard paths.count == 2 else { throw ValidationError("--models needs exactly two model files") }
+        let input: ScoringInput = fromSqlite.map { .sqlite(path: $0, table: table ?? "") } ?? .csv(path: data ?? "-")
         let report = try await reportingErrors {
             let report = try await Comparator.compare(
-                try ModelFileLoader.load(path: paths[0]), try ModelFileLoader.load(path: paths[1]), input: .csv(path: data),
+                try ModelFileLoader.load(path: paths[0]), try ModelFileLoader.load(path: paths[1]), input: input,
                 labelColumn: target, eventLabel: event, cutoff: cutoff, groupColumn: group, minimumGroupSize: minimumGroupSize,
                 withCurves: self.report != nil)
             if let json { try writeJSON(report, to: json) }

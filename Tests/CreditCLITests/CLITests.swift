@@ -205,6 +205,28 @@ struct CLITests {
         #expect(page.components(separatedBy: "<svg").count - 1 == 5, "ROC, KS, two distributions, calibration")
         #expect(!page.contains("<script") && !page.contains("src=") && !page.contains("href="), "self-contained, no script, no network")
         #expect(page.contains("Swap set at the cut-off") && page.contains("DeLong test"))
+        // The same comparison read from SQLite (loaded by Python's sqlite3) gives the same numbers.
+        let database = directory.path("book.sqlite")
+        let load = Process()
+        load.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        load.arguments = ["python3", "-c", """
+            import csv, sqlite3, sys
+            rows = list(csv.reader(open(sys.argv[1], newline="")))
+            def value(text):
+                try: return int(text)
+                except ValueError: return text
+            db = sqlite3.connect(sys.argv[2])
+            db.execute("CREATE TABLE book (" + ", ".join('"%s"' % name for name in rows[0]) + ")")
+            db.executemany("INSERT INTO book VALUES (" + ", ".join("?" * len(rows[0])) + ")", [[value(v) for v in row] for row in rows[1:]])
+            db.commit()
+            """, germanCredit, database]
+        try load.run()
+        load.waitUntilExit()
+        let fromSQLite = try credit(["compare", "--models", "\(logistic),\(scorecard)", "--from-sqlite", database, "--table", "book",
+                                     "--cutoff", "0.3", "--json", directory.path("sqlite.json")])
+        #expect(fromSQLite.status == 0, "\(fromSQLite.stderr)")
+        let sqliteReport = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("sqlite.json")))) as! [String: Any]
+        #expect(sqliteReport["aucDifference"] as? Double == report["aucDifference"] as? Double && sqliteReport["rows"] as? Int == 1000)
         let wrong = try credit(["compare", "--models", logistic, "--data", germanCredit])
         #expect(wrong.status == 64)
     }

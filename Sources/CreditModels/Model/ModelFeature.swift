@@ -45,10 +45,14 @@ public struct ModelFeature: Sendable, Equatable, Codable {
     /// The column or field name in the input.
     public var name: String
 
-    /// `true` for a numeric feature, `false` for a categorical one.
+    /// `true` when the feature reads numbers: a numeric feature, or a scorecard characteristic
+    /// binned on a numeric variable; `false` when it reads category labels.
     public var isNumeric: Bool {
-        if case .numeric = encoding { return true }
-        return false
+        switch encoding {
+        case .numeric: return true
+        case .categorical: return false
+        case .binned(let binning, _, _): return binning.isNumeric
+        }
     }
     /// How the feature is scored.
     public var encoding: Encoding
