@@ -19,7 +19,8 @@ public enum ContentDigest {
         hex(SHA256.hash(data: bytes))
     }
 
-    fileprivate static func hex(_ digest: SHA256.Digest) -> String {
+    /// Bytes as lowercase hex.
+    public static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(64)

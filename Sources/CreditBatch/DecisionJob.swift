@@ -49,12 +49,17 @@ public enum DecisionJob {
     public static func run(engine: RiskEngine, options: DecisionJobOptions) throws(BatchError) -> DecisionSummary {
         do {
             return try decide(engine: engine, options: options)
-        } catch let error as BatchError {
-            throw error
-        } catch let error as CSVError {
-            throw .csv(error)
         } catch {
-            throw .csv(.readFailed(source: options.input, reason: "\(error)"))
+            throw batchError(error, input: options.input)
+        }
+    }
+
+    /// `error` as the job's typed error.
+    private static func batchError(_ error: any Error, input: String) -> BatchError {
+        switch error {
+        case let error as BatchError: return error
+        case let error as CSVError: return .csv(error)
+        default: return .csv(.readFailed(source: input, reason: "\(error)"))
         }
     }
 
@@ -127,12 +132,8 @@ public enum DecisionJob {
                 rejected[line] = "rejected: \(field.isEmpty ? "" : "field '\(field)': ")\(message) (\(reason))"
             }
             cases = summary.rowsRead
-        } catch let error as BatchError {
-            throw error
-        } catch let error as CSVError {
-            throw .csv(error)
         } catch {
-            throw .csv(.readFailed(source: options.input, reason: "\(error)"))
+            throw batchError(error, input: options.input)
         }
         // Rejected rows pass only when `reject` was expected; re-read their expectations.
         if !rejected.isEmpty {

@@ -61,13 +61,8 @@ public enum Monitor {
                 stability = try PopulationStability(expectedCounts: counts(expected), actualCounts: counts(actual))
                 convention = "scorecard bins (+ values in no bin)"
             case .numeric:
-                let edgesSource = expected.compactMap { if case .number(let x) = $0 { x } else { nil } }
-                let sorted = edgesSource.sorted()
-                var edges: [Double] = []
-                for k in 1..<bins where !sorted.isEmpty {
-                    let value = sorted[min(sorted.count - 1, sorted.count * k / bins)]
-                    if value > sorted[0], edges.last.map({ value > $0 }) ?? true { edges.append(value) }
-                }
+                let edges = PopulationStability.quantileEdges(
+                    of: expected.compactMap { if case .number(let x) = $0 { x } else { nil } }, bins: bins)
                 func counts(_ values: [FeatureValue]) -> [Int] {
                     var counts = Array(repeating: 0, count: edges.count + 2)
                     for value in values {

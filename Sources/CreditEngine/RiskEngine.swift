@@ -156,12 +156,14 @@ public struct RiskEngine: Sendable {
 
         // Model.
         var result: ScoreResult?
+        var grade: String?
         do {
             let scored = try model.score(application.fields, reasonLimit: Self.maximumReasons)
             result = scored
             row.set(engineSlots.score, number: scored.score)
             row.set(engineSlots.pd, number: scored.probabilityOfDefault)
-            try? row.set(engineSlots.grade, to: .category(policy.grade(of: scored.probabilityOfDefault)))
+            grade = policy.grade(of: scored.probabilityOfDefault)
+            try? row.set(engineSlots.grade, to: .category(grade!))
         } catch {
             let feature = model.model.features[error.featureIndex].name
             guard error.reason == .missingValue else { throw ApplicationError(field: feature, problem: "\(error.reason)") }
@@ -211,7 +213,7 @@ public struct RiskEngine: Sendable {
 
         return Decision(
             outcome: outcome, probabilityOfDefault: result?.probabilityOfDefault, score: result?.score,
-            grade: result.map { policy.grade(of: $0.probabilityOfDefault) },
+            grade: grade,
             maxAmount: tableOutputs["max_amount"].flatMap { if case .number(let x) = $0 { x } else { nil } },
             maxTenorMonths: tableOutputs["max_tenor_months"].flatMap { if case .number(let x) = $0 { x } else { nil } },
             tableOutputs: tableOutputs, ruleHits: hits, reasons: Array(reasons.prefix(Self.maximumReasons)), bureaus: bureaus)

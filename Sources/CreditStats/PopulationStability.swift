@@ -36,13 +36,7 @@ public struct PopulationStability: Sendable, Equatable {
     public init(expected: [Double], actual: [Double], bins: Int = 10) throws(MetricError) {
         precondition(bins >= 2, "at least two bins")
         try Self.check(expected)
-        let sorted = expected.sorted()
-        var edges: [Double] = []
-        for k in 1..<bins {
-            let value = sorted[min(sorted.count - 1, sorted.count * k / bins)]
-            if value > sorted[0], edges.last.map({ value > $0 }) ?? true { edges.append(value) }
-        }
-        try self.init(expected: expected, actual: actual, edges: edges)
+        try self.init(expected: expected, actual: actual, edges: Self.quantileEdges(of: expected, bins: bins))
     }
 
     /// PSI with the given ascending bin edges.
@@ -76,6 +70,18 @@ public struct PopulationStability: Sendable, Equatable {
         actualShares = actualCounts.map { Double($0) / Double(actualTotal) }
         contributions = Self.contributions(expectedShares, actualShares)
         psi = contributions.reduce(0, +)
+    }
+
+    /// The bin edges of ``init(expected:actual:bins:)``: the sample's values at ranks ⌊k·n/B⌋,
+    /// duplicates and the minimum dropped. Empty for an empty sample.
+    public static func quantileEdges(of sample: [Double], bins: Int) -> [Double] {
+        let sorted = sample.sorted()
+        var edges: [Double] = []
+        for k in 1..<max(bins, 2) where !sorted.isEmpty {
+            let value = sorted[min(sorted.count - 1, sorted.count * k / bins)]
+            if value > sorted[0], edges.last.map({ value > $0 }) ?? true { edges.append(value) }
+        }
+        return edges
     }
 
     /// `(aₖ − eₖ) · ln(aₖ / eₖ)` per bin, with shares floored at ``floor``.

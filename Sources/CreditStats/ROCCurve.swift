@@ -15,12 +15,7 @@ public struct ROCCurve: Sendable, Equatable, Codable {
     public init(scores: [Double], events: [Bool], maximumPoints: Int = 200) throws(MetricError) {
         guard scores.count == events.count else { throw .lengthMismatch(scores: scores.count, labels: events.count, weights: nil) }
         if let index = scores.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteScore(index: index) }
-        var keys = scores.map(RadixSort.key)
-        var flags = events.map { $0 ? UInt8(1) : 0 }
-        RadixSort.sort(&keys, carrying: &flags)
-        let positives = Double(flags.reduce(0) { $0 + Int($1) })
-        let negatives = Double(flags.count) - positives
-        guard positives > 0, negatives > 0 else { throw .singleClass }
+        let (keys, flags, positives, negatives) = try RadixSort.sortedByScore(scores, events)
         var all = [Point(threshold: .infinity, falsePositiveRate: 0, truePositiveRate: 0)]
         var (truePositives, falsePositives) = (0.0, 0.0)
         var position = keys.count - 1

@@ -83,12 +83,7 @@ public struct RankingMetrics: Sendable, Equatable {
     /// unsigned order is numeric order), each carrying its event flag; then one walk from the
     /// highest score down, tie group by tie group, exactly as the weighted path does.
     private static func unweighted(scores: [Double], events: [Bool]) throws(MetricError) -> (Double, Double, Double) {
-        var keys = scores.map(RadixSort.key)
-        var flags = events.map { $0 ? UInt8(1) : 0 }
-        RadixSort.sort(&keys, carrying: &flags)
-        let totalEvents = Double(flags.reduce(0) { $0 + Int($1) })
-        let totalNonEvents = Double(flags.count) - totalEvents
-        guard totalEvents > 0, totalNonEvents > 0 else { throw .singleClass }
+        let (keys, flags, totalEvents, totalNonEvents) = try RadixSort.sortedByScore(scores, events)
         var cumulativeEvents = 0.0
         var cumulativeNonEvents = 0.0
         var area = 0.0
@@ -125,6 +120,21 @@ enum RadixSort {
     static func key(_ score: Double) -> UInt64 {
         let bits = (score == 0 ? 0.0 : score).bitPattern
         return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+    }
+
+    /// Scores as ascending keys with their event flags (1 = event), and the event and non-event
+    /// counts.
+    /// - Throws: ``MetricError/singleClass`` when either count is zero.
+    static func sortedByScore(_ scores: [Double], _ events: [Bool]) throws(MetricError)
+        -> (keys: [UInt64], flags: [UInt8], events: Double, nonEvents: Double)
+    {
+        var keys = scores.map(key)
+        var flags = events.map { $0 ? UInt8(1) : 0 }
+        sort(&keys, carrying: &flags)
+        let eventCount = Double(flags.reduce(0) { $0 + Int($1) })
+        let nonEventCount = Double(flags.count) - eventCount
+        guard eventCount > 0, nonEventCount > 0 else { throw .singleClass }
+        return (keys, flags, eventCount, nonEventCount)
     }
 
     /// The score of a ``key(_:)``.

@@ -1,5 +1,6 @@
 public import Crypto
 public import Foundation
+import CreditAudit
 
 /// The store's 256-bit secret, from which two keys are derived (HKDF-SHA256): one encrypts
 /// applicant inputs (AES-GCM), the other authenticates the audit chain's head (HMAC-SHA256).
@@ -46,15 +47,7 @@ public struct StoreSecret: Sendable {
 
     /// HMAC-SHA256 of `text` under the audit key, as hex.
     func mac(_ text: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: auditKey)
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in code {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        ContentDigest.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: auditKey))
     }
 }
 
