@@ -40,6 +40,7 @@ let package = Package(
             name: "CLAPACK",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .systemLibrary(name: "CGlibcMalloc"),
 
         // MARK: - Pure core
 
@@ -129,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "credit",
             dependencies: [
-                "CreditBatch", "CreditServer", "CreditStore",
+                "CreditBatch", "CreditServer", "CreditStore", "CGlibcMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -71,16 +71,34 @@ struct ScoredBatch {
     private let writeRowNumber: Bool
     /// Reason columns per row (scorecards).
     private let reasonCount: Int
+    /// Scorecards: the exact integer points of each bin, and the reason codes as text and as CSV
+    /// fields ready to copy (field `c` is `reasonFields[reasonFieldStart[c] ..< reasonFieldStart[c + 1]]`).
+    private let scorecard: (card: Scorecard, table: PointsTable, codes: [String], reasonFields: [UInt8], reasonFieldStart: [Int])?
 
     /// A batch for `bundle`; `writeRowNumber` puts each row's line first in CSV output;
     /// `reasonCount` reason codes follow the score (scorecards only).
     init(bundle: ModelBundle, capacity: Int, writeRowNumber: Bool, collectsRows: Bool, reasonCount: Int = 0) {
         self.bundle = bundle
-        self.scorer = BatchScorer(model: bundle.model, capacity: capacity)
         self.writeRowNumber = writeRowNumber
         self.collectsRows = collectsRows
         self.reasonCount = reasonCount
         self.kept = KeptFields(collectsValues: collectsRows)
+        if let card = bundle.file.scorecard {
+            // A scorecard's total is the integer sum of its bins' points: no design matrix, no BLAS.
+            self.scorer = BatchScorer(levelsOf: bundle.model, capacity: capacity)
+            let codes = card.characteristics.map(\.reason.code)
+            var fields = CSVFormatter()
+            var starts = [0]
+            for code in codes {
+                fields.startFields()
+                fields.append(field: code)
+                starts.append(fields.count)
+            }
+            self.scorecard = (card, PointsTable(card), codes, fields.bytes, starts)
+        } else {
+            self.scorer = BatchScorer(model: bundle.model, capacity: capacity)
+            self.scorecard = nil
+        }
     }
 
     var rowsRejected: Int { marks.count }
@@ -136,37 +154,52 @@ struct ScoredBatch {
 
     /// Scores the records waiting in the scorer and collects their results.
     mutating func scorePending() {
-        guard scorer.count > 0 else { return }
-        let etas = scorer.linearPredictors()
+        let count = scorer.count
+        guard count > 0 else { return }
+        let scorecard = self.scorecard
+        let etas = scorecard == nil ? scorer.linearPredictors() : []
+        var reasons: [Int] = []
+        reasons.reserveCapacity(reasonCount + 1)
         var textStart = 0
-        var bins = Array(repeating: 0, count: bundle.model.features.count)
-        for (index, eta) in etas.enumerated() {
-            var probability = LogisticModel.probability(linearPredictor: eta)
-            var score = bundle.file.scaling.score(linearPredictor: eta)
-            var reasons: [String] = []
-            if let scorecard = bundle.file.scorecard {
+        for index in 0..<count {
+            let probability: Double
+            let score: Double
+            if let scorecard {
                 // The exact integer total from the bins, as the single-record path computes it.
-                for feature in bins.indices { bins[feature] = scorer.level(ofFeature: feature, row: index) }
-                let result = scorecard.score(bins: bins, reasonLimit: reasonCount)
-                (probability, score, reasons) = (result.probabilityOfDefault, Double(result.totalPoints), result.reasons.map(\.code))
+                let total = scorecard.table.score(row: index, of: scorer, reasonLimit: reasonCount, reasons: &reasons)
+                (probability, score) = (scorecard.card.probabilityOfDefault(totalPoints: total), Double(total))
+            } else {
+                (probability, score) = (
+                    LogisticModel.probability(linearPredictor: etas[index]), bundle.file.scaling.score(linearPredictor: etas[index])
+                )
             }
             if collectsRows {
                 scoredRows.append(ScoredRow(
                     sourceRow: pendingRows[index], kept: keptValues[index], probabilityOfDefault: probability, score: score,
-                    reasons: reasonCount > 0 ? reasons : nil))
+                    reasons: reasonCount > 0 ? reasons.map { scorecard?.codes[$0] ?? "" } : nil))
                 continue
             }
             if writeRowNumber { output.append(integer: pendingRows[index]) }
             let textEnd = keptTextEnds[index]
-            if textEnd > textStart { output.append(formattedFields: kept.text.bytes[textStart..<textEnd]) }
+            if textEnd > textStart { output.append(formattedFields: kept.text.bytes, range: textStart..<textEnd) }
             textStart = textEnd
             output.append(number: probability)
             output.append(number: score)
-            for position in 0..<reasonCount { output.append(field: position < reasons.count ? reasons[position] : "") }
+            for position in 0..<reasonCount {
+                if position < reasons.count, let scorecard {
+                    let reason = reasons[position]
+                    output.append(
+                        formattedFields: scorecard.reasonFields,
+                        range: scorecard.reasonFieldStart[reason]..<scorecard.reasonFieldStart[reason + 1])
+                } else {
+                    output.append(field: "")
+                }
+            }
             output.endRecord()
             outputRowEnds.append(output.count)
         }
-        rowsScored += etas.count
+        if scorecard != nil { scorer.removeAll() }
+        rowsScored += count
         kept.removeAll()
         keptTextEnds.removeAll(keepingCapacity: true)
         keptValues.removeAll(keepingCapacity: true)

@@ -64,8 +64,9 @@ public struct ScoringJobOptions: Sendable {
     public var batchSize = 1024
     /// Bytes of input per parallel block. Default 4 MiB.
     public var blockSize = 4 << 20
-    /// Blocks in flight at once (memory is about `window × blockSize × 2`). Default 8.
-    public var window = 8
+    /// Blocks in flight at once (memory is about `window × blockSize × 2`). Default 4: enough to keep
+    /// two cores busy while one block is written; more only adds memory.
+    public var window = 4
     /// CSV options for the input.
     public var csv = CSVReadOptions()
 
@@ -329,12 +330,8 @@ final class ScoreSink {
             overLimit = true
         }
         if let csv {
-            var output = CSVFormatter()
-            output.appendBytes(batch.output.bytes[0..<(scored == 0 ? 0 : batch.outputRowEnds[scored - 1])])
-            var rejects = CSVFormatter()
-            rejects.appendBytes(batch.rejects.bytes[0..<rejectBytes])
-            try csv.output.write(output)
-            try csv.rejects.write(rejects)
+            try csv.output.write(batch.output, byteCount: scored == 0 ? 0 : batch.outputRowEnds[scored - 1])
+            try csv.rejects.write(batch.rejects, byteCount: rejectBytes)
         }
         if let sqlite {
             try sqlite.append(scored: Array(batch.scoredRows.prefix(scored)), rejected: Array(batch.rejectedRows.prefix(rejected)))
@@ -467,157 +464,5 @@ struct BlockScorer: Sendable {
         }
         scorer.finishRow()
         return nil
-    }
-}
-
-/// How each model feature is read from a CSV record: its column, and its policies resolved to an
-/// imputed number or level (bin) positions. Kept in flat arrays of plain values (labels as bytes,
-/// bin edges as numbers) so that encoding a row costs no reference counting and no `String`.
-struct RecordPlan: Sendable {
-    /// How a feature's cell becomes a design value.
-    enum Kind: Sendable {
-        /// A number (or the imputed value).
-        case numeric
-        /// A label matched to a level.
-        case categorical
-        /// A number placed in a bin by its edges (special values first).
-        case binnedNumeric
-        /// A label matched to the bin holding it.
-        case binnedCategorical
-    }
-
-    /// ``level(of:feature:)`` results for a value the policies reject.
-    static let missing = -1
-    static let unknown = -2
-
-    /// Column of each feature, in model order.
-    let positions: [Int]
-    let kinds: [Kind]
-    /// Value used for an empty numeric cell; NaN when empty cells are rejected.
-    let imputed: [Double]
-    /// Level position for an empty / unseen categorical cell, or `missing` / `unknown` to reject.
-    let missingLevel: [Int]
-    let unknownLevel: [Int]
-    /// Labels of feature `f` are labels `firstLabel[f] ..< firstLabel[f + 1]`; label `k` is
-    /// `labelBytes[labelStart[k] ..< labelStart[k + 1]]` and stands for level `labelLevel[k]`.
-    let firstLabel: [Int]
-    let labelStart: [Int]
-    let labelBytes: [UInt8]
-    let labelLevel: [Int]
-    /// Binned numeric feature `f`: value bins are bins `0 ..< n` split at `cuts[firstCut[f] ..<
-    /// firstCut[f + 1]]` (ascending upper edges); special values `specials[firstSpecial[f] ..<
-    /// firstSpecial[f + 1]]` go to bin `specialBin[f]`.
-    let firstCut: [Int]
-    let cuts: [Double]
-    let firstSpecial: [Int]
-    let specials: [Double]
-    let specialBin: [Int]
-
-    /// Resolves every model feature to its column.
-    /// - Throws: ``CSVError/missingColumn(_:)`` for the first absent column.
-    init(model: LogisticModel, header: HeaderIndex) throws(CSVError) {
-        var positions: [Int] = []
-        var kinds: [Kind] = []
-        var imputed: [Double] = []
-        var missingLevel: [Int] = []
-        var unknownLevel: [Int] = []
-        var firstLabel = [0]
-        var labelStart = [0]
-        var labelBytes: [UInt8] = []
-        var labelLevel: [Int] = []
-        var firstCut = [0]
-        var cuts: [Double] = []
-        var firstSpecial = [0]
-        var specials: [Double] = []
-        var specialBin: [Int] = []
-        func addLabel(_ label: String, level: Int) {
-            labelBytes.append(contentsOf: label.utf8)
-            labelStart.append(labelBytes.count)
-            labelLevel.append(level)
-        }
-        for feature in model.features {
-            positions.append(try header.require(feature.name))
-            var missing = Self.missing
-            var unknown = Self.unknown
-            var imputedValue = Double.nan
-            var special = Self.unknown
-            switch feature.encoding {
-            case .numeric(_, let policy):
-                kinds.append(.numeric)
-                if case .impute(let value) = policy { imputedValue = value }
-            case .categorical(_, let levels, let missingPolicy, let unknownPolicy):
-                kinds.append(.categorical)
-                func position(_ policy: ModelFeature.CategoryPolicy, otherwise: Int) -> Int {
-                    guard case .level(let label) = policy else { return otherwise }
-                    return levels.firstIndex { $0.value == label } ?? otherwise
-                }
-                missing = position(missingPolicy, otherwise: Self.missing)
-                unknown = position(unknownPolicy, otherwise: Self.unknown)
-                for (level, entry) in levels.enumerated() { addLabel(entry.value, level: level) }
-            case .binned(let binning, _, let unseenAsMissing):
-                kinds.append(binning.isNumeric ? .binnedNumeric : .binnedCategorical)
-                missing = binning.missingBinIndex ?? Self.missing
-                unknown = unseenAsMissing ? missing : Self.unknown
-                for (index, bin) in binning.bins.enumerated() {
-                    switch bin.values {
-                    case .interval(_, let upper): if let upper { cuts.append(upper) }
-                    case .categories(let labels), .specialCategories(let labels): for label in labels { addLabel(label, level: index) }
-                    case .special(let values):
-                        specials.append(contentsOf: values)
-                        special = index
-                    case .missing: break
-                    }
-                }
-            }
-            imputed.append(imputedValue)
-            missingLevel.append(missing)
-            unknownLevel.append(unknown)
-            specialBin.append(special)
-            firstLabel.append(labelStart.count - 1)
-            firstCut.append(cuts.count)
-            firstSpecial.append(specials.count)
-        }
-        self.positions = positions
-        self.kinds = kinds
-        self.imputed = imputed
-        self.missingLevel = missingLevel
-        self.unknownLevel = unknownLevel
-        self.firstLabel = firstLabel
-        self.labelStart = labelStart
-        self.labelBytes = labelBytes
-        self.labelLevel = labelLevel
-        self.firstCut = firstCut
-        self.cuts = cuts
-        self.firstSpecial = firstSpecial
-        self.specials = specials
-        self.specialBin = specialBin
-    }
-
-    /// The level position of categorical (or binned categorical) feature `feature` for the cell
-    /// `bytes`, after the missing and unknown policies; `missing` or `unknown` when they reject it.
-    func level(of bytes: UnsafeRawBufferPointer, feature: Int) -> Int {
-        if bytes.isEmpty { return missingLevel[feature] }
-        for label in firstLabel[feature]..<firstLabel[feature + 1] {
-            let start = labelStart[label]
-            let end = labelStart[label + 1]
-            guard end - start == bytes.count else { continue }
-            var same = true
-            for offset in 0..<bytes.count where labelBytes[start + offset] != bytes[offset] {
-                same = false
-                break
-            }
-            if same { return labelLevel[label] }
-        }
-        return unknownLevel[feature]
-    }
-
-    /// The bin of the finite number `value` for binned numeric feature `feature`.
-    func bin(of value: Double, feature: Int) -> Int {
-        for index in firstSpecial[feature]..<firstSpecial[feature + 1] where specials[index] == value {
-            return specialBin[feature]
-        }
-        var bin = 0
-        for index in firstCut[feature]..<firstCut[feature + 1] where value >= cuts[index] { bin += 1 }
-        return bin
     }
 }

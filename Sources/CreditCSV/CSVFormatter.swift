@@ -49,10 +49,11 @@ public struct CSVFormatter: Sendable {
         bytes.append(0x22)
     }
 
-    /// Appends fields that are already CSV text (joined by the delimiter) as the next fields.
-    public mutating func append(formattedFields text: ArraySlice<UInt8>) {
+    /// Appends fields that are already CSV text (joined by the delimiter) as the next fields:
+    /// bytes `range` of `text` (a whole array and a range, so no slice is made per call).
+    public mutating func append(formattedFields text: [UInt8], range: Range<Int>) {
         separate()
-        bytes.append(contentsOf: text)
+        text.withUnsafeBufferPointer { text in bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[range])) }
     }
 
     /// Starts a new record without writing a line break, for text that holds fields only.
@@ -87,11 +88,6 @@ public struct CSVFormatter: Sendable {
     public mutating func append(record fields: [String]) {
         for field in fields { append(field: field) }
         endRecord()
-    }
-
-    /// Appends text that is already CSV (whole records).
-    public mutating func appendBytes(_ text: ArraySlice<UInt8>) {
-        bytes.append(contentsOf: text)
     }
 
     /// Empties the text, keeping its storage.

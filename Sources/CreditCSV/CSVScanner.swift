@@ -167,6 +167,87 @@ final class CSVScanner {
         return .needMoreInput
     }
 
+    /// ``scan(_:)`` for input known to hold no quote and no CR (checked by the caller once per
+    /// block), with borrowed fields: every record is the bytes up to the next LF, split at the
+    /// delimiter. The delimiters and line feeds are found eight bytes at a time (see
+    /// ``specialBytes(in:)``). Gives exactly what ``scan(_:)`` gives on such input, which the tests
+    /// check on random input.
+    /// - Throws: `FieldTooLarge` when a field exceeds `maxFieldBytes`.
+    func scanPlain(_ input: UnsafeRawBufferPointer) throws(FieldTooLarge) -> Step {
+        precondition(borrowsInput && state == .fieldStart && endCount == 0, "scanPlain starts a record in borrowing mode")
+        guard let base = input.baseAddress else { return .needMoreInput }
+        let count = input.count
+        let lineFeed = UInt8(ascii: "\n")
+        var position = 0
+        // A line with nothing on it is not a record.
+        while position < count, input[position] == lineFeed {
+            position += 1
+            line += 1
+            recordLine = line
+        }
+        var fieldStart = position
+        let delimiterWord = UInt64(delimiter) &* 0x0101_0101_0101_0101
+        let lineFeedWord = UInt64(lineFeed) &* 0x0101_0101_0101_0101
+        // Every delimiter and line feed of a word ends a field; a line feed also ends the record.
+        while position + 8 <= count {
+            let word = UInt64(littleEndian: (base + position).loadUnaligned(as: UInt64.self))
+            let lineFeeds = Self.zeroBytes(word ^ lineFeedWord)
+            var ends = Self.zeroBytes(word ^ delimiterWord) | lineFeeds
+            while ends != 0 {
+                let lowest = ends & (0 &- ends)
+                let special = position + ends.trailingZeroBitCount >> 3
+                ends ^= lowest
+                try borrowField(base + fieldStart, length: special - fieldStart)
+                fieldStart = special + 1
+                if lineFeeds & lowest != 0 {
+                    line += 1
+                    return .record(consumed: special + 1)
+                }
+            }
+            position += 8
+        }
+        while position < count {
+            let byte = input[position]
+            position += 1
+            guard byte == delimiter || byte == lineFeed else { continue }
+            try borrowField(base + fieldStart, length: position - 1 - fieldStart)
+            fieldStart = position
+            if byte == lineFeed {
+                line += 1
+                return .record(consumed: position)
+            }
+        }
+        // The input ends inside a record (the last one, without a final LF): ``finish()`` ends it.
+        if fieldStart < count || endCount > 0 {
+            guard count - fieldStart <= maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+            currentBorrow = UnsafeRawPointer(base + fieldStart)
+            currentBorrowLength = count - fieldStart
+            state = fieldStart < count ? .unquoted : .fieldStart
+            recordHasContent = true
+        }
+        return .needMoreInput
+    }
+
+    /// A word with the high bit set in exactly the bytes of `word` that are zero (no false
+    /// positives, unlike the shorter `(x - 0x01…) & ~x & 0x80…`, whose borrows can mark a byte
+    /// after a zero one).
+    @inline(__always)
+    private static func zeroBytes(_ word: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & low7) &+ low7) | word | low7)
+    }
+
+    /// Ends a field that points into the input (``scanPlain(_:)``: nothing is copied).
+    @inline(__always)
+    private func borrowField(_ start: UnsafeRawPointer, length: Int) throws(FieldTooLarge) {
+        guard length <= maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+        if endCount == endCapacity { growFields() }
+        ends[endCount] = byteCount
+        borrowedStarts[endCount] = start
+        borrowedLengths[endCount] = length
+        endCount += 1
+    }
+
     /// Ends the input: completes a last record without a final newline, if there is one.
     /// Returns `false` when there was no pending record.
     func finish() -> Bool {

@@ -47,10 +47,11 @@ public final class CSVWriter {
         if formatter.count >= Self.flushThreshold { try flush() }
     }
 
-    /// Writes already formatted text (whole records), after anything buffered.
-    public func write(_ text: CSVFormatter) throws(CSVError) {
+    /// Writes already formatted text (whole records), after anything buffered: all of it, or its
+    /// first `byteCount` bytes (which must end a record).
+    public func write(_ text: CSVFormatter, byteCount: Int? = nil) throws(CSVError) {
         try flush()
-        try writeAll(text.bytes)
+        try writeAll(text.bytes, count: byteCount ?? text.bytes.count)
     }
 
     /// Writes out everything buffered.
@@ -60,11 +61,13 @@ public final class CSVWriter {
         formatter.removeAll()
     }
 
-    private func writeAll(_ bytes: [UInt8]) throws(CSVError) {
+    private func writeAll(_ bytes: [UInt8], count: Int? = nil) throws(CSVError) {
+        let count = count ?? bytes.count
+        precondition(count <= bytes.count, "cannot write more bytes than there are")
         var offset = 0
-        while offset < bytes.count {
+        while offset < count {
             let written = bytes.withUnsafeBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                Glibc.write(descriptor, buffer.baseAddress! + offset, count - offset)
             }
             if written < 0 {
                 if errno == EINTR { continue }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CGlibcMalloc
 
 /// `credit`: fit, score and validate credit-risk models.
 @main
@@ -8,4 +9,19 @@ struct CreditCommand: AsyncParsableCommand {
         abstract: "Credit scoring and risk engine: fit, score, evaluate and validate models; decide applications under a policy.",
         subcommands: [FitCommand.self, ScoreCommand.self, BinCommand.self, EvaluateCommand.self, ModelsCommand.self, CompareCommand.self, MonitorCommand.self, DecideCommand.self, RulesCommand.self, CalibrateCommand.self, ServeCommand.self, AuditCommand.self, ReplayCommand.self, ModelCommand.self, GenerateCommand.self]
     )
+
+    static func main() async {
+        keepFreedMemoryForReuse()
+        await main(nil)
+    }
+
+    /// The batch jobs allocate and free blocks of several MiB at a high rate. By default glibc
+    /// maps each such allocation afresh and unmaps it when freed, so every block costs hundreds
+    /// of page faults (a fifth of a scoring run's CPU time was spent in the kernel). Serving
+    /// allocations up to 32 MiB from the heap and keeping up to 512 MiB of freed heap lets the
+    /// next block reuse the pages. Peak memory is unchanged: it is the blocks in flight.
+    private static func keepFreedMemoryForReuse() {
+        _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+    }
 }

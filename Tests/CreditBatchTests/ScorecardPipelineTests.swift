@@ -51,34 +51,50 @@ struct ScorecardPipelineTests {
 
     @Test("the streaming pipeline gives each row the single-record total, PD and reasons")
     func pipelineMatchesSingleRecord() async throws {
+        // German credit has quoted fields, so its blocks take the general scanner.
+        try await expectPipelineMatchesSingleRecord(path: RepositoryPaths.path("datasets/german_credit.csv"), table: germanCredit())
+    }
+
+    @Test("on a file without quotes (the word-at-a-time scanner), with missing cells, too")
+    func plainFileMatchesSingleRecord() async throws {
         let directory = try TemporaryDirectory()
-        let table = try germanCredit()
+        let path = directory.path("applications.csv")
+        _ = try SyntheticFile.writeApplications(rows: 3000, numericCount: 6, categoricalCount: 3, missingRate: 0.05, seed: 5, path: path)
+        var options = TrainingFileOptions(path: path, target: "default")
+        (options.excluded, options.allowMissing) = (["id"], true)
+        try await expectPipelineMatchesSingleRecord(path: path, table: TrainingTable.load(options))
+    }
+
+    /// Fits a scorecard on `table` (read from `path`), scores `path` through the parallel block
+    /// pipeline (small blocks and batches), and checks every row against ``ModelBundle/score(_:)``.
+    private func expectPipelineMatchesSingleRecord(path: String, table: TrainingTable) async throws {
+        let directory = try TemporaryDirectory()
         var identity = Trainer.ModelIdentity(modelId: "card", modelVersion: "1.0.0", scaling: try ScoreScaling(), fittedAt: "2026-11-24T00:00:00Z")
         identity.exampleCount = 3
         let (_, file) = try Trainer.fitScorecard(table, builder: try ScorecardBuilder(), identity: identity)
         let bundle = try ModelBundle(jsonData: file.prettyJSON(), source: "card.json")
         #expect(bundle.failingExamples(tolerance: 0).isEmpty)
 
-        var options = ScoringJobOptions(
-            input: RepositoryPaths.path("datasets/german_credit.csv"), output: directory.path("out.csv"), rejects: directory.path("rej.csv"))
-        (options.reasons, options.blockSize, options.batchSize) = (4, 10_000, 64)
+        var options = ScoringJobOptions(input: path, output: directory.path("out.csv"), rejects: directory.path("rej.csv"))
+        (options.reasons, options.blockSize, options.batchSize, options.keep) = (4, 10_000, 64, [])
         let summary = try await ScoringJob.run(bundle: bundle, options: options)
-        #expect(summary.rowsScored == 1000 && summary.reconciles)
-        let lines = try directory.read("out.csv").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines[0] == "line,probability_of_default,score,reason_1,reason_2,reason_3,reason_4")
-        for (row, line) in lines.dropFirst().prefix(1000).enumerated() {
+        #expect(summary.rowsScored == table.data.count && summary.reconciles)
+        let lines = try directory.read("out.csv").split(separator: "\n").map(String.init)
+        #expect(lines[0] == "probability_of_default,score,reason_1,reason_2,reason_3,reason_4")
+        #expect(lines.count == table.data.count + 1)
+        for (row, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             var input: [String: FeatureValue] = [:]
             for feature in table.data.features {
                 switch feature.values {
-                case .numeric(let values): input[feature.name] = .number(values[row])
-                case .categorical(let labels): input[feature.name] = .category(labels[row])
+                case .numeric(let values): input[feature.name] = values[row].isNaN ? .missing : .number(values[row])
+                case .categorical(let labels): input[feature.name] = labels[row].isEmpty ? .missing : .category(labels[row])
                 }
             }
             let expected = try bundle.score(input)
-            #expect(Double(fields[2]) == expected.score)
-            #expect(Double(fields[1]) == expected.probabilityOfDefault)
-            #expect(Array(fields[3...]).filter { !$0.isEmpty } == expected.reasons.map(\.code))
+            #expect(Double(fields[1]) == expected.score, "row \(row + 1)")
+            #expect(Double(fields[0]) == expected.probabilityOfDefault, "row \(row + 1)")
+            #expect(Array(fields[2...]).filter { !$0.isEmpty } == expected.reasons.map(\.code), "row \(row + 1)")
         }
     }
 

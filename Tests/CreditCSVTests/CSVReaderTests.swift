@@ -53,16 +53,20 @@ extension ParsedRecord {
     }
 }
 
-/// Parses through ``CSVBlockReader`` blocks of `blockSize` bytes, each block on its own.
-func parseInBlocks(_ text: String, blockSize: Int, pieces: [Int]) throws -> [ParsedRecord] {
+/// Parses through ``CSVBlockReader`` blocks of `blockSize` bytes, each block on its own;
+/// `allowPlainScan: false` keeps blocks without quotes or CRs on the general state machine.
+func parseInBlocks(
+    _ text: String, blockSize: Int, pieces: [Int], allowPlainScan: Bool = true, maxFieldBytes: Int = 16 << 20
+) throws -> [ParsedRecord] {
     var options = CSVReadOptions()
     options.chunkSize = max(1, pieces.min() ?? 1)
+    options.maxFieldBytes = maxFieldBytes
     let reader = CSVBlockReader(source: ChunkedSource(text, pieces: pieces), options: options, blockSize: blockSize)
     var records: [ParsedRecord] = []
     var expectedRecordsBefore = 0
     while let block = try reader.nextBlock() {
         #expect(block.recordsBefore == expectedRecordsBefore, "records before a block of \(text.debugDescription)")
-        try block.forEachRecord(source: "memory.csv") { record in
+        try block.forEachRecord(source: "memory.csv", allowPlainScan: allowPlainScan) { record in
             records.append(ParsedRecord(record))
             return true
         }
@@ -193,6 +197,42 @@ struct CSVReaderTests {
             let sequential = try parse(text)
             #expect(try parseInBlocks(text, blockSize: blockSize, pieces: [1]) == sequential, "input \(text.debugDescription)")
             #expect(try parseInBlocks(text, blockSize: blockSize, pieces: [3, 1, 7]) == sequential, "input \(text.debugDescription)")
+        }
+    }
+
+    @Test("blocks without quotes or CRs (the word-at-a-time scan) give exactly the records of the general scan",
+          arguments: [3, 64, 1 << 20])
+    func plainScanMatchesGeneral(blockSize: Int) throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let alphabet = ["a", "b", "9", "-", ".", "x_y", "é", " "]
+        for _ in 0..<300 {
+            var text = ""
+            for _ in 0..<next(12) {
+                text += String(repeating: "\n", count: next(4) == 0 ? next(3) + 1 : 0)
+                // Field lengths around the 8-byte word: empty, short, and longer than a word.
+                let fields = (0..<(next(10) + 1)).map { _ in (0..<next(20)).map { _ in alphabet[next(alphabet.count)] }.joined() }
+                text += fields.joined(separator: ",") + "\n"
+            }
+            if next(2) == 0, text.hasSuffix("\n") { text.removeLast() }
+            let general = try parseInBlocks(text, blockSize: blockSize, pieces: [5, 64], allowPlainScan: false)
+            #expect(try parseInBlocks(text, blockSize: blockSize, pieces: [5, 64]) == general, "input \(text.debugDescription)")
+            #expect(try parse(text) == general, "input \(text.debugDescription)")
+        }
+    }
+
+    @Test("the word-at-a-time scan enforces the field limit with the record's line, inside a record and at the end")
+    func plainScanFieldLimit() throws {
+        for text in ["a,b\n1,12345678901234\n3,4\n", "a,b\n\n1,2\n3,12345678901234"] {
+            let line = text.hasPrefix("a,b\n1") ? 2 : 4
+            for allowPlainScan in [true, false] {
+                #expect(throws: CSVError.fieldTooLarge(InputLocation(source: "memory.csv", line: line), limit: 10), "\(text.debugDescription)") {
+                    _ = try parseInBlocks(text, blockSize: 1 << 20, pieces: [1 << 20], allowPlainScan: allowPlainScan, maxFieldBytes: 10)
+                }
+            }
         }
     }
 

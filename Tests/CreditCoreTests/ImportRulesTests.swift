@@ -20,7 +20,8 @@ struct ImportRulesTests {
         "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation", "Synchronization"],
         "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
                          "ServiceLifecycle", "Crypto", "Foundation", "Synchronization"],
-        "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation"],
+        "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation",
+                   "CGlibcMalloc"],
     ]
 
     static let pureTargets = ["CreditLinearAlgebra", "CreditCore", "CreditStats", "CreditModels", "CreditAudit", "CreditRules", "CreditEngine"]

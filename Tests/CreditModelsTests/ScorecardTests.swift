@@ -87,6 +87,36 @@ struct ScorecardTests {
         #expect(ReasonCode.standard(for: "income").indonesian == "Nilai income menurunkan skor")
     }
 
+    @Test("the points table gives the reference total and reasons for random bins, ties included", arguments: [0, 1, 2, 4, 12, 20])
+    func pointsTableMatchesReference(limit: Int) throws {
+        // Twelve characteristics with points in 0…4, so that many lose the same number of points.
+        let base = try build().scorecard
+        var random = SplitMix64(seed: 7)
+        var card = base
+        card.characteristics = (0..<12).map { index in
+            var characteristic = base.characteristics[index % base.characteristics.count]
+            characteristic.binning.name = "f\(index)"
+            characteristic.points = characteristic.points.map { _ in Int(random.nextUnit() * 5) }
+            characteristic.reason = ReasonCode(code: "F\(index)", english: "f\(index)", indonesian: "f\(index)")
+            return characteristic
+        }
+        let table = PointsTable(card)
+        var batch = BatchScorer(levelsOf: try card.linearModel(), capacity: 64)
+        var expected: [ScorecardResult] = []
+        for _ in 0..<64 {
+            let bins = card.characteristics.map { Int(random.nextUnit() * Double($0.points.count)) }
+            expected.append(card.score(bins: bins, reasonLimit: limit))
+            batch.startRow()
+            for (feature, bin) in bins.enumerated() { batch.setLevel(bin, feature: feature) }
+            batch.finishRow()
+        }
+        var reasons: [Int] = []
+        for (row, reference) in expected.enumerated() {
+            #expect(table.score(row: row, of: batch, reasonLimit: limit, reasons: &reasons) == reference.totalPoints)
+            #expect(reasons.map { card.characteristics[$0].reason } == reference.reasons, "row \(row)")
+        }
+    }
+
     @Test("unseen categories score as missing or are rejected, as declared")
     func unseenCategories() throws {
         var card = try build().scorecard

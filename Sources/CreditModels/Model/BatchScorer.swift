@@ -17,12 +17,25 @@ public struct BatchScorer: Sendable {
 
     private let coefficients: [Double]
     private let firstColumn: [Int]
+    /// Whether rows are encoded into `design` (false: only their levels are recorded).
+    private let encodesDesign: Bool
     private var design: Matrix
     /// The level (or bin) set for each feature of each row of the batch, row-major; -1 for none.
     private var levels: [Int]
 
     /// A scorer for `model` holding up to `capacity` records per batch.
     public init(model: LogisticModel, capacity: Int = 4096) {
+        self.init(model: model, capacity: capacity, encodesDesign: true)
+    }
+
+    /// A scorer that records only each row's levels (bins), with no design matrix and no BLAS:
+    /// for scorecards, whose totals come from their ``PointsTable`` (``PointsTable/score(row:of:reasonLimit:reasons:)``);
+    /// empty the batch with ``removeAll()`` once its rows are read.
+    public init(levelsOf model: LogisticModel, capacity: Int = 4096) {
+        self.init(model: model, capacity: capacity, encodesDesign: false)
+    }
+
+    private init(model: LogisticModel, capacity: Int, encodesDesign: Bool) {
         precondition(capacity > 0, "capacity must be positive")
         var coefficients = [model.intercept]
         var firstColumn: [Int] = []
@@ -38,7 +51,8 @@ public struct BatchScorer: Sendable {
         self.capacity = capacity
         self.coefficients = coefficients
         self.firstColumn = firstColumn
-        self.design = Matrix(rows: coefficients.count, columns: capacity)
+        self.encodesDesign = encodesDesign
+        self.design = Matrix(rows: coefficients.count, columns: encodesDesign ? capacity : 0)
         self.levels = Array(repeating: -1, count: capacity * model.features.count)
     }
 
@@ -46,6 +60,13 @@ public struct BatchScorer: Sendable {
     /// of the batch just scored by ``linearPredictors()``; -1 for a numeric feature.
     public func level(ofFeature feature: Int, row: Int) -> Int {
         levels[row * model.features.count + feature]
+    }
+
+    /// Calls `body` with the levels (bins) of every feature of row `row` of the batch, in
+    /// feature order (-1 for a numeric feature), without copying them.
+    func withLevels<R>(ofRow row: Int, _ body: (UnsafeBufferPointer<Int>) -> R) -> R {
+        let width = model.features.count
+        return levels.withUnsafeBufferPointer { levels in body(UnsafeBufferPointer(rebasing: levels[row * width..<(row + 1) * width])) }
     }
 
     /// Limits BLAS to `count` threads, for the whole process. Jobs that score blocks in parallel
@@ -65,19 +86,21 @@ public struct BatchScorer: Sendable {
     /// Values set this way must already follow the model's policies (imputed, level positions).
     public mutating func startRow() {
         precondition(!isFull, "batch is full: call linearPredictors() first")
+        guard encodesDesign else { return }
         design.fill(column: count, with: 0)
         design[0, count] = 1
     }
 
     /// Sets numeric feature `feature` (index in ``LogisticModel/features``) of the row being encoded.
     public mutating func setNumber(_ value: Double, feature: Int) {
+        guard encodesDesign else { return }
         design[firstColumn[feature], count] = value
     }
 
     /// Sets categorical feature `feature` of the row being encoded to the level at `position` in
     /// its `levels`.
     public mutating func setLevel(_ position: Int, feature: Int) {
-        design[firstColumn[feature] + position, count] = 1
+        if encodesDesign { design[firstColumn[feature] + position, count] = 1 }
         levels[count * model.features.count + feature] = position
     }
 
@@ -104,9 +127,15 @@ public struct BatchScorer: Sendable {
 
     /// The linear predictors of the appended records, in append order; empties the batch.
     public mutating func linearPredictors() -> [Double] {
+        precondition(encodesDesign, "a levels-only scorer has no design to multiply")
         var eta = Array(repeating: 0.0, count: count)
         BLAS.gemv(design, leadingColumns: count, transposed: true, x: coefficients, y: &eta)
         count = 0
         return eta
+    }
+
+    /// Empties the batch without scoring it (after reading its levels).
+    public mutating func removeAll() {
+        count = 0
     }
 }
