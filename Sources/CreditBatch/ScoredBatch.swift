@@ -71,34 +71,22 @@ struct ScoredBatch {
     private let writeRowNumber: Bool
     /// Reason columns per row (scorecards).
     private let reasonCount: Int
-    /// Scorecards: the exact integer points of each bin, and the reason codes as text and as CSV
-    /// fields ready to copy (field `c` is `reasonFields[reasonFieldStart[c] ..< reasonFieldStart[c + 1]]`).
-    private let scorecard: (card: Scorecard, table: PointsTable, codes: [String], reasonFields: [UInt8], reasonFieldStart: [Int])?
+    /// Scorecards: their points, reasons and output, prepared once per job.
+    private let scorecard: ScorecardColumns?
 
     /// A batch for `bundle`; `writeRowNumber` puts each row's line first in CSV output;
-    /// `reasonCount` reason codes follow the score (scorecards only).
-    init(bundle: ModelBundle, capacity: Int, writeRowNumber: Bool, collectsRows: Bool, reasonCount: Int = 0) {
+    /// `reasonCount` reason codes follow the score (scorecards only, whose `scorecard` columns
+    /// must be given).
+    init(bundle: ModelBundle, scorecard: ScorecardColumns?, capacity: Int, writeRowNumber: Bool, collectsRows: Bool, reasonCount: Int = 0) {
+        precondition((scorecard == nil) == (bundle.file.scorecard == nil), "scorecard columns go with scorecard models")
         self.bundle = bundle
         self.writeRowNumber = writeRowNumber
         self.collectsRows = collectsRows
         self.reasonCount = reasonCount
         self.kept = KeptFields(collectsValues: collectsRows)
-        if let card = bundle.file.scorecard {
-            // A scorecard's total is the integer sum of its bins' points: no design matrix, no BLAS.
-            self.scorer = BatchScorer(levelsOf: bundle.model, capacity: capacity)
-            let codes = card.characteristics.map(\.reason.code)
-            var fields = CSVFormatter()
-            var starts = [0]
-            for code in codes {
-                fields.startFields()
-                fields.append(field: code)
-                starts.append(fields.count)
-            }
-            self.scorecard = (card, PointsTable(card), codes, fields.bytes, starts)
-        } else {
-            self.scorer = BatchScorer(model: bundle.model, capacity: capacity)
-            self.scorecard = nil
-        }
+        self.scorecard = scorecard
+        // A scorecard's total is the integer sum of its bins' points: no design matrix, no BLAS.
+        self.scorer = scorecard == nil ? BatchScorer(model: bundle.model, capacity: capacity) : BatchScorer(levelsOf: bundle.model, capacity: capacity)
     }
 
     var rowsRejected: Int { marks.count }
@@ -162,18 +150,14 @@ struct ScoredBatch {
         reasons.reserveCapacity(reasonCount + 1)
         var textStart = 0
         for index in 0..<count {
-            let probability: Double
-            let score: Double
+            var total = 0
             if let scorecard {
                 // The exact integer total from the bins, as the single-record path computes it.
-                let total = scorecard.table.score(row: index, of: scorer, reasonLimit: reasonCount, reasons: &reasons)
-                (probability, score) = (scorecard.card.probabilityOfDefault(totalPoints: total), Double(total))
-            } else {
-                (probability, score) = (
-                    LogisticModel.probability(linearPredictor: etas[index]), bundle.file.scaling.score(linearPredictor: etas[index])
-                )
+                total = scorecard.table.score(row: index, of: scorer, reasonLimit: reasonCount, reasons: &reasons)
             }
             if collectsRows {
+                let (probability, score) = scorecard.map { ($0.probabilityOfDefault(total: total), Double(total)) }
+                    ?? (LogisticModel.probability(linearPredictor: etas[index]), bundle.file.scaling.score(linearPredictor: etas[index]))
                 scoredRows.append(ScoredRow(
                     sourceRow: pendingRows[index], kept: keptValues[index], probabilityOfDefault: probability, score: score,
                     reasons: reasonCount > 0 ? reasons.map { scorecard?.codes[$0] ?? "" } : nil))
@@ -183,17 +167,14 @@ struct ScoredBatch {
             let textEnd = keptTextEnds[index]
             if textEnd > textStart { output.append(formattedFields: kept.text.bytes, range: textStart..<textEnd) }
             textStart = textEnd
-            output.append(number: probability)
-            output.append(number: score)
-            for position in 0..<reasonCount {
-                if position < reasons.count, let scorecard {
-                    let reason = reasons[position]
-                    output.append(
-                        formattedFields: scorecard.reasonFields,
-                        range: scorecard.reasonFieldStart[reason]..<scorecard.reasonFieldStart[reason + 1])
-                } else {
-                    output.append(field: "")
+            if let scorecard {
+                scorecard.appendScore(total: total, to: &output)
+                for position in 0..<reasonCount {
+                    if position < reasons.count { scorecard.appendReason(reasons[position], to: &output) } else { output.append(field: "") }
                 }
+            } else {
+                output.append(number: LogisticModel.probability(linearPredictor: etas[index]))
+                output.append(number: bundle.file.scaling.score(linearPredictor: etas[index]))
             }
             output.endRecord()
             outputRowEnds.append(output.count)

@@ -222,10 +222,11 @@ public enum ScoringJob {
             summary.rowsAlreadyStored = try reader.count(throughRowid: Int64(sink.resumeAfter))
         }
         let flushEvery = max(options.batchSize * 8, 1)
+        let scorecard = bundle.file.scorecard.map(ScorecardColumns.init)
         func newBatch() -> ScoredBatch {
             ScoredBatch(
-                bundle: bundle, capacity: options.batchSize, writeRowNumber: layout.writesRowNumber, collectsRows: sink.collectsRows,
-                reasonCount: layout.reasons)
+                bundle: bundle, scorecard: scorecard, capacity: options.batchSize, writeRowNumber: layout.writesRowNumber,
+                collectsRows: sink.collectsRows, reasonCount: layout.reasons)
         }
         var batch = newBatch()
         var values = Array(repeating: FeatureValue.missing, count: model.features.count)
@@ -364,6 +365,7 @@ struct BlockScorer: Sendable {
     }
 
     let bundle: ModelBundle
+    let scorecard: ScorecardColumns?
     let source: String
     let columnCount: Int
     /// How to read each model feature from a CSV record, in model order.
@@ -381,6 +383,7 @@ struct BlockScorer: Sendable {
         resumeAfter: Int, collectsRows: Bool
     ) {
         self.bundle = bundle
+        self.scorecard = bundle.file.scorecard.map(ScorecardColumns.init)
         self.source = header.source
         self.columnCount = header.names.count
         self.plan = plan
@@ -395,7 +398,8 @@ struct BlockScorer: Sendable {
 
     func score(_ block: CSVBlock) throws -> Result {
         var result = Result(batch: ScoredBatch(
-            bundle: bundle, capacity: batchSize, writeRowNumber: writeLineNumber, collectsRows: collectsRows, reasonCount: reasons))
+            bundle: bundle, scorecard: scorecard, capacity: batchSize, writeRowNumber: writeLineNumber, collectsRows: collectsRows,
+            reasonCount: reasons))
         // Record number in the input, header included (the header is record 1).
         var recordNumber = block.recordsBefore
         try block.forEachRecord(source: source) { record in

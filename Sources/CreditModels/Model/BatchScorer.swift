@@ -13,15 +13,19 @@ public struct BatchScorer: Sendable {
     /// Records one batch can hold.
     public let capacity: Int
     /// Records appended since the last ``linearPredictors()``.
-    public private(set) var count = 0
+    public var count: Int { rowCount }
 
+    // `setNumber` and `setLevel` run once per feature of every row, from another module: they
+    // are inlinable (a measured hot path), so what they touch is `@usableFromInline`.
+    @usableFromInline var rowCount = 0
+    @usableFromInline let featureCount: Int
     private let coefficients: [Double]
     private let firstColumn: [Int]
     /// Whether rows are encoded into `design` (false: only their levels are recorded).
-    private let encodesDesign: Bool
+    @usableFromInline let encodesDesign: Bool
     private var design: Matrix
     /// The level (or bin) set for each feature of each row of the batch, row-major; -1 for none.
-    private var levels: [Int]
+    @usableFromInline var levels: [Int]
 
     /// A scorer for `model` holding up to `capacity` records per batch.
     public init(model: LogisticModel, capacity: Int = 4096) {
@@ -52,6 +56,7 @@ public struct BatchScorer: Sendable {
         self.coefficients = coefficients
         self.firstColumn = firstColumn
         self.encodesDesign = encodesDesign
+        self.featureCount = model.features.count
         self.design = Matrix(rows: coefficients.count, columns: encodesDesign ? capacity : 0)
         self.levels = Array(repeating: -1, count: capacity * model.features.count)
     }
@@ -87,26 +92,36 @@ public struct BatchScorer: Sendable {
     public mutating func startRow() {
         precondition(!isFull, "batch is full: call linearPredictors() first")
         guard encodesDesign else { return }
-        design.fill(column: count, with: 0)
-        design[0, count] = 1
+        design.fill(column: rowCount, with: 0)
+        design[0, rowCount] = 1
     }
 
     /// Sets numeric feature `feature` (index in ``LogisticModel/features``) of the row being encoded.
+    @inlinable
     public mutating func setNumber(_ value: Double, feature: Int) {
-        guard encodesDesign else { return }
-        design[firstColumn[feature], count] = value
+        if encodesDesign { setDesign(value, row: firstColumnOf(feature)) }
     }
 
     /// Sets categorical feature `feature` of the row being encoded to the level at `position` in
     /// its `levels`.
+    @inlinable
     public mutating func setLevel(_ position: Int, feature: Int) {
-        if encodesDesign { design[firstColumn[feature] + position, count] = 1 }
-        levels[count * model.features.count + feature] = position
+        if encodesDesign { setDesign(1, row: firstColumnOf(feature) + position) }
+        levels[rowCount * featureCount + feature] = position
+    }
+
+    @usableFromInline
+    func firstColumnOf(_ feature: Int) -> Int { firstColumn[feature] }
+
+    /// Sets design row `row` of the row being encoded.
+    @usableFromInline
+    mutating func setDesign(_ value: Double, row: Int) {
+        design[row, rowCount] = value
     }
 
     /// Adds the row being encoded to the batch.
     public mutating func finishRow() {
-        count += 1
+        rowCount += 1
     }
 
     /// Encodes one record (values in model feature order) into the batch.
@@ -130,12 +145,12 @@ public struct BatchScorer: Sendable {
         precondition(encodesDesign, "a levels-only scorer has no design to multiply")
         var eta = Array(repeating: 0.0, count: count)
         BLAS.gemv(design, leadingColumns: count, transposed: true, x: coefficients, y: &eta)
-        count = 0
+        rowCount = 0
         return eta
     }
 
     /// Empties the batch without scoring it (after reading its levels).
     public mutating func removeAll() {
-        count = 0
+        rowCount = 0
     }
 }

@@ -9,6 +9,8 @@ public struct PointsTable: Sendable {
     public let basePoints: Int
     /// Number of characteristics (bins per application).
     public let characteristicCount: Int
+    /// The lowest and highest totals any application can get.
+    public let totalRange: ClosedRange<Int>
     /// Bins of characteristic `c` are entries `firstBin[c] ..< firstBin[c + 1]` of `points` and
     /// `pointsLost` (its best points minus the bin's).
     private let firstBin: [Int]
@@ -26,14 +28,17 @@ public struct PointsTable: Sendable {
         var firstBin = [0]
         var points: [Int] = []
         var pointsLost: [Int] = []
+        var (lowest, highest) = (scorecard.basePoints, scorecard.basePoints)
         for characteristic in scorecard.characteristics {
             let best = characteristic.maxPoints
+            (lowest, highest) = (lowest + (characteristic.points.min() ?? 0), highest + best)
             points.append(contentsOf: characteristic.points)
             pointsLost.append(contentsOf: characteristic.points.map { best - $0 })
             firstBin.append(points.count)
         }
         self.basePoints = scorecard.basePoints
         self.characteristicCount = scorecard.characteristics.count
+        self.totalRange = lowest...highest
         self.firstBin = firstBin
         self.points = points
         self.pointsLost = pointsLost
