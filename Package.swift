@@ -178,6 +178,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CreditAuditTests",
+            dependencies: ["CreditAudit", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditStoreTests",
+            dependencies: ["CreditStore", "CreditAudit", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CreditCSVTests",
             dependencies: ["CreditCSV", "CreditTestSupport"],
             swiftSettings: swiftSettings
@@ -191,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "CreditServerTests",
             dependencies: [
-                "credit", "CreditTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "credit", "CreditServer", "CreditBatch", "CreditAudit", "CreditTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

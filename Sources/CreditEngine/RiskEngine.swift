@@ -24,7 +24,7 @@ public struct Application: Sendable {
 
 /// What the engine decided, and why.
 public struct Decision: Sendable, Equatable {
-    public enum Outcome: String, Sendable, Codable { case approve, refer, decline }
+    public enum Outcome: String, Sendable, Codable, CaseIterable { case approve, refer, decline }
 
     /// Where a reason comes from.
     public enum ReasonSource: String, Sendable, Codable {

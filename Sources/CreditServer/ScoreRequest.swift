@@ -1,26 +1,9 @@
 import CreditEngine
 import Foundation
 
-/// Any JSON value, decoded without loss of kind (a boolean stays a boolean).
-enum JSONValue: Decodable, Equatable {
+/// Any JSON value, kept with its kind (a boolean stays a boolean); read by ``JSONReader``.
+enum JSONValue: Equatable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
 
     var kind: String {
         switch self {
@@ -56,14 +39,15 @@ struct ScoreRequest {
 
     static let topLevel: Set<String> = ["event_id", "user_id", "loan_id", "amount", "timestamp", "tenor_months", "features", "bureau", "applicant"]
     static let maximumIdentifierLength = 128
+    static let lineBreaks: Set<Unicode.Scalar> = ["\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}"]
 
     /// Parses `body`; `knownFeatures` and `knownBureauInputs` are the names the engine reads.
     static func parse(_ body: Data, knownFeatures: Set<String>, knownBureauInputs: Set<String>) -> Result<ScoreRequest, ValidationFailure> {
         let root: JSONValue
         do {
-            root = try JSONDecoder().decode(JSONValue.self, from: body)
+            root = try JSONReader.parse(body)
         } catch {
-            return .failure(ValidationFailure(malformed: "the body is not valid JSON"))
+            return .failure(ValidationFailure(malformed: "the body is not valid JSON (\(error))"))
         }
         guard case .object(let object) = root else { return .failure(ValidationFailure(malformed: "the body must be a JSON object")) }
         var problems: [FieldProblem] = []
@@ -71,7 +55,9 @@ struct ScoreRequest {
 
         func identifier(_ key: String) -> String {
             switch object[key] {
-            case .string(let text) where !text.isEmpty && text.count <= maximumIdentifierLength && !text.contains(where: \.isNewline):
+            // Characters as JSON Schema counts them (code points), and no line break of any kind.
+            case .string(let text) where !text.isEmpty && text.unicodeScalars.count <= maximumIdentifierLength
+                && !text.unicodeScalars.contains(where: { Self.lineBreaks.contains($0) }):
                 return text
             case .string: problems.append(FieldProblem(field: key, problem: "must be 1 to \(maximumIdentifierLength) characters on one line"))
             case nil: problems.append(FieldProblem(field: key, problem: "is required"))

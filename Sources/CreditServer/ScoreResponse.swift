@@ -1,3 +1,4 @@
+import CreditAudit
 import CreditEngine
 
 /// The body of a score response (snake_case JSON, keys sorted). Holds no personal data.
@@ -84,5 +85,100 @@ struct ScoreResponse: Encodable {
         try container.encode(maxTenorMonths, forKey: .maxTenorMonths)
         try container.encode(reasons, forKey: .reasons)
         try container.encode(ruleHits, forKey: .ruleHits)
+    }
+
+    /// The JSON `JSONEncoder` writes for this value with sorted keys and unescaped slashes,
+    /// written directly (the tests compare the two).
+    /// - Throws: ``CreditAudit/JSONTextWriter/NonFiniteNumber`` for a NaN or infinite number.
+    func jsonText() throws -> [UInt8] {
+        var json = JSONTextWriter(capacity: 2048)
+        json.beginObject()
+        json.key("created_at")
+        json.string(createdAt)
+        json.key("decision")
+        json.string(decision)
+        json.key("evaluation_id")
+        json.string(evaluationId)
+        json.key("event_id")
+        json.string(eventId)
+        json.key("grade")
+        json.string(grade)
+        json.key("loan_id")
+        json.string(loanId)
+        json.key("max_amount")
+        json.number(maxAmount)
+        json.key("max_tenor_months")
+        json.number(maxTenorMonths)
+        json.key("model")
+        model.write(to: &json)
+        json.key("pd")
+        json.number(pd)
+        json.key("policy")
+        policy.write(to: &json)
+        json.key("reasons")
+        Self.write(reasons, to: &json)
+        json.key("rule_hits")
+        Self.write(ruleHits, to: &json)
+        json.key("score")
+        json.number(score)
+        json.key("score_id")
+        json.string(scoreId)
+        json.endObject()
+        return try json.text()
+    }
+
+    /// `reasons` as a JSON array, as in the response.
+    static func write(_ reasons: [Reason], to json: inout JSONTextWriter) {
+        json.beginArray()
+        for reason in reasons {
+            json.beginObject()
+            for (key, value) in [("code", reason.code), ("source", reason.source), ("text_en", reason.textEn), ("text_id", reason.textId)] {
+                json.key(key)
+                json.string(value)
+            }
+            json.endObject()
+        }
+        json.endArray()
+    }
+
+    /// `hits` as a JSON array, as in the response.
+    static func write(_ hits: [Hit], to json: inout JSONTextWriter) {
+        json.beginArray()
+        for hit in hits {
+            json.beginObject()
+            json.key("missing_fields")
+            json.beginArray()
+            for field in hit.missingFields { json.string(field) }
+            json.endArray()
+            for (key, value) in [("outcome", hit.outcome), ("reason_code", hit.reasonCode), ("rule_id", hit.ruleId)] {
+                json.key(key)
+                json.string(value)
+            }
+            json.endObject()
+        }
+        json.endArray()
+    }
+}
+
+extension ScoreResponse.Version {
+    func write(to json: inout JSONTextWriter) {
+        json.beginObject()
+        for (key, value) in [("id", id), ("sha256", sha256), ("version", version)] {
+            json.key(key)
+            json.string(value)
+        }
+        json.endObject()
+    }
+}
+
+extension JSONTextWriter {
+    /// A string, or `null` (as `JSONEncoder` encodes an optional that is `nil`).
+    mutating func string(_ text: String?) {
+        if let text { string(text) } else { null() }
+    }
+
+    /// A number, or `null`.
+    mutating func number(_ value: Double?) {
+        if let value { number(value) } else { null() }
     }
 }

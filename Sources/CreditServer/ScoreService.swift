@@ -3,6 +3,7 @@ import CreditEngine
 import CreditStore
 import Foundation
 import Metrics
+import Synchronization
 
 /// An API error, rendered as RFC 9457 `application/problem+json`.
 struct APIProblem: Error {
@@ -22,6 +23,8 @@ final class ScoreService: Sendable {
     private let knownFeatures: Set<String>
     private let knownBureauInputs: Set<String>
     private let inFlight = InFlight()
+    /// `credit_decisions_total{outcome}`, one counter per outcome.
+    private let decisionCounters: [Decision.Outcome: Counter]
 
     init(engine: RiskEngine, store: DecisionStore) {
         self.engine = engine
@@ -31,6 +34,9 @@ final class ScoreService: Sendable {
         features.formUnion(engine.policy.file.inputs.map(\.name))
         knownFeatures = features
         knownBureauInputs = Set(engine.policy.bureaus.map(\.input))
+        decisionCounters = Dictionary(uniqueKeysWithValues: Decision.Outcome.allCases.map { outcome in
+            (outcome, Counter(label: "credit_decisions_total", dimensions: [("outcome", outcome.rawValue)]))
+        })
     }
 
     /// Scores one request. The idempotency key is the `Idempotency-Key` header, else the event id:
@@ -52,8 +58,14 @@ final class ScoreService: Sendable {
         do {
             response = try await inFlight.run(key: key) { () async throws(APIProblem) -> StoredResponse in
                 do {
-                    if let stored = try self.store.response(forKey: key) { return stored }
+                    // A repeated key is found in the write transaction, which returns the stored
+                    // response instead of storing this one.
                     return try await self.decideAndStore(request, key: key, requestHash: requestHash)
+                } catch let problem as APIProblem {
+                    // A stored response stands even where this engine would now refuse the input
+                    // (a model or policy changed since it was stored).
+                    if let stored = try? self.store.response(forKey: key) { return stored }
+                    throw problem
                 } catch let error as StoreError {
                     if case .idempotencyConflict = error {
                         throw APIProblem(status: 422, slug: "idempotency-conflict", title: "Idempotency key reused",
@@ -92,11 +104,13 @@ final class ScoreService: Sendable {
         let createdAt = Self.utcTimestamp()
         let body = ScoreResponse(
             scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, request: request, decision: decision, engine: engine)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = try encoder.encode(body)
+        let bytes = Data(try body.jsonText())
         var inputs: [String: FeatureValue] = request.fields
         for (name, value) in request.applicant { inputs["applicant.\(name)"] = .category(value) }
+        var ruleHits = JSONTextWriter()
+        ScoreResponse.write(body.ruleHits, to: &ruleHits)
+        var reasons = JSONTextWriter()
+        ScoreResponse.write(body.reasons, to: &reasons)
         let stored = try await committer.record(NewDecision(
             scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, eventId: request.eventId, loanId: request.loanId,
             userId: request.userId, amount: request.amount, tenorMonths: request.tenorMonths, applicationDate: request.date.description,
@@ -104,11 +118,11 @@ final class ScoreService: Sendable {
             score: decision.score, probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade,
             policyId: engine.policy.file.policyId, policyVersion: engine.policy.file.policyVersion,
             policySHA256: engine.policy.file.contentSHA256 ?? "", decision: decision.outcome.rawValue,
-            ruleHitsJSON: String(decoding: try encoder.encode(body.ruleHits), as: UTF8.self),
-            reasonsJSON: String(decoding: try encoder.encode(body.reasons), as: UTF8.self),
-            inputsJSON: try encoder.encode(StoredInputs(timestamp: request.timestamp, fields: inputs)),
+            ruleHitsJSON: String(decoding: try ruleHits.text(), as: UTF8.self),
+            reasonsJSON: String(decoding: try reasons.text(), as: UTF8.self),
+            inputsJSON: Data(try StoredInputs(timestamp: request.timestamp, fields: inputs).jsonText()),
             idempotencyKey: key, requestSHA256: requestHash, responseStatus: 201, responseBody: bytes))
-        if stored.body == bytes { Counter(label: "credit_decisions_total", dimensions: [("outcome", decision.outcome.rawValue)]).increment() }
+        if stored.body == bytes { decisionCounters[decision.outcome]?.increment() }
         return stored
     }
 
@@ -122,17 +136,56 @@ final class ScoreService: Sendable {
 struct StoredInputs: Codable {
     var timestamp: String
     var fields: [String: FeatureValue]
+
+    /// The JSON `JSONEncoder` writes with sorted keys, written directly (the tests compare them).
+    func jsonText() throws -> [UInt8] {
+        var json = JSONTextWriter(capacity: 1024)
+        json.beginObject()
+        json.key("fields")
+        json.beginObject()
+        for (name, value) in fields.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            json.key(name)
+            switch value {
+            case .number(let number): json.number(number)
+            case .category(let label): json.string(label)
+            case .missing: json.null()
+            }
+        }
+        json.endObject()
+        json.key("timestamp")
+        json.string(timestamp)
+        json.endObject()
+        return try json.text()
+    }
 }
 
-/// Runs one operation per key at a time; callers with the same key while it runs get its result.
-actor InFlight {
-    private var running: [String: Task<StoredResponse, any Error>] = [:]
+/// Runs one operation per key at a time; callers with the same key while it runs wait for its
+/// result (or its error) instead of running it again. The first caller runs it in its own task.
+final class InFlight: Sendable {
+    private let running = Mutex<[String: [CheckedContinuation<StoredResponse?, any Error>]]>([:])
 
-    func run(key: String, _ operation: @escaping @Sendable () async throws(APIProblem) -> StoredResponse) async throws -> StoredResponse {
-        if let task = running[key] { return try await task.value }
-        let task = Task<StoredResponse, any Error> { try await operation() }
-        running[key] = task
-        defer { running[key] = nil }
-        return try await task.value
+    func run(key: String, _ operation: () async throws -> StoredResponse) async throws -> StoredResponse {
+        // Either wait on the caller already running `key`, or become that caller (resumed at once with nil).
+        let joined = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<StoredResponse?, any Error>) in
+            let waits = running.withLock { running -> Bool in
+                guard running[key] != nil else {
+                    running[key] = []
+                    return false
+                }
+                running[key]!.append(continuation)
+                return true
+            }
+            if !waits { continuation.resume(returning: nil) }
+        }
+        if let joined { return joined }
+        let result: Result<StoredResponse, any Error>
+        do {
+            result = .success(try await operation())
+        } catch {
+            result = .failure(error)
+        }
+        let waiters = running.withLock { $0.removeValue(forKey: key) ?? [] }
+        for waiter in waiters { waiter.resume(with: result.map(Optional.some)) }
+        return try result.get()
     }
 }

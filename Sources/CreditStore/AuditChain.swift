@@ -22,6 +22,82 @@ struct EvaluationRow: Encodable {
     var prevHash: String
 }
 
+/// A row of a hash chain: its canonical JSON is what its hash covers.
+protocol ChainedRow: Encodable {
+    /// The canonical JSON of the row (``ContentDigest/canonicalJSON(_:)`` of its `Encodable`
+    /// form, written directly: keys in UTF-8 order, absent optionals left out).
+    func canonicalJSON() throws -> [UInt8]
+}
+
+extension ScoreRow: ChainedRow {
+    func canonicalJSON() throws -> [UInt8] {
+        var json = JSONTextWriter()
+        json.beginObject()
+        json.key("amount")
+        json.number(amount)
+        json.key("applicationDate")
+        json.string(applicationDate)
+        json.key("createdAt")
+        json.string(createdAt)
+        json.key("eventId")
+        json.string(eventId)
+        if let grade {
+            json.key("grade")
+            json.string(grade)
+        }
+        json.key("id")
+        json.string(id)
+        json.key("inputsEncrypted")
+        json.string(inputsEncrypted)
+        json.key("loanId")
+        json.string(loanId)
+        json.key("modelId")
+        json.string(modelId)
+        json.key("modelSHA256")
+        json.string(modelSHA256)
+        json.key("modelVersion")
+        json.string(modelVersion)
+        json.key("prevHash")
+        json.string(prevHash)
+        if let probabilityOfDefault {
+            json.key("probabilityOfDefault")
+            json.number(probabilityOfDefault)
+        }
+        if let score {
+            json.key("score")
+            json.number(score)
+        }
+        json.key("seq")
+        json.integer(seq)
+        if let tenorMonths {
+            json.key("tenorMonths")
+            json.number(tenorMonths)
+        }
+        json.key("userId")
+        json.string(userId)
+        json.endObject()
+        return try json.text()
+    }
+}
+
+extension EvaluationRow: ChainedRow {
+    func canonicalJSON() throws -> [UInt8] {
+        var json = JSONTextWriter()
+        json.beginObject()
+        for (key, value) in [
+            ("createdAt", createdAt), ("decision", decision), ("id", id), ("policyId", policyId), ("policySHA256", policySHA256),
+            ("policyVersion", policyVersion), ("prevHash", prevHash), ("reasons", reasons), ("ruleHits", ruleHits), ("scoreId", scoreId),
+        ] {
+            json.key(key)
+            json.string(value)
+        }
+        json.key("seq")
+        json.integer(seq)
+        json.endObject()
+        return try json.text()
+    }
+}
+
 /// The hash chain over the store's tables, and its verification.
 ///
 /// A row's hash is the SHA-256 of the canonical JSON of its content, which includes its sequence
@@ -31,8 +107,8 @@ struct EvaluationRow: Encodable {
 public enum AuditChain {
     static let genesis = String(repeating: "0", count: 64)
 
-    static func hash(_ row: some Encodable) throws -> String {
-        ContentDigest.sha256Hex(try ContentDigest.canonicalJSON(row))
+    static func hash(_ row: some ChainedRow) throws -> String {
+        ContentDigest.sha256Hex(try row.canonicalJSON())
     }
 
     /// The result of verifying one chain.

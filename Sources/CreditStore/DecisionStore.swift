@@ -127,7 +127,7 @@ public final class DecisionStore: Sendable {
     public func response(forKey key: String) throws(StoreError) -> StoredResponse? {
         do {
             return try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?", arguments: [key])
+                try Row.fetchOne(db.cachedStatement(sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?"), arguments: [key])
                     .map { StoredResponse(status: $0["status"], body: $0["response"], requestSHA256: $0["request_sha256"]) }
             }
         } catch {
@@ -136,44 +136,56 @@ public final class DecisionStore: Sendable {
     }
 
     /// Stores decisions in one transaction (one disk sync for the batch): for each, both chained
-    /// rows, the heads and the idempotency key. A key stored meanwhile (by another process)
-    /// returns that response instead; with another request body it is a conflict. Either affects
-    /// only its own decision.
+    /// rows and the idempotency key; each chain's head once, after them. A key stored meanwhile
+    /// (by another process) returns that response instead; with another request body it is a
+    /// conflict. Either affects only its own decision.
     /// - Throws: ``StoreError/database(_:)`` when the transaction fails (then none is stored).
     public func record(_ batch: [NewDecision]) throws(StoreError) -> [Result<StoredResponse, StoreError>] {
         var sealed: [Data] = []
         for decision in batch { sealed.append(try secret.seal(decision.inputsJSON, context: decision.scoreId)) }
         do {
             return try pool.write { db in
-                try zip(batch, sealed).map { decision, encrypted in
+                // The chains' ends, read once and carried through the batch in memory.
+                var links = ChainLinks(scores: try Self.lastLink(db, chain: "credit_scores"), evaluations: try Self.lastLink(db, chain: "risk_evaluations"))
+                let start = links
+                let results = try zip(batch, sealed).map { decision, encrypted -> Result<StoredResponse, StoreError> in
                     do {
-                        return .success(try insert(decision, encrypted: encrypted, db: db))
+                        return .success(try insert(decision, encrypted: encrypted, links: &links, db: db))
                     } catch let error as StoreError {
                         return .failure(error)
                     }
                 }
+                if links.scores.seq != start.scores.seq { try setHead(db, chain: "credit_scores", link: links.scores) }
+                if links.evaluations.seq != start.evaluations.seq { try setHead(db, chain: "risk_evaluations", link: links.evaluations) }
+                return results
             }
         } catch {
             throw .database("\(error)")
         }
     }
 
-    /// Inserts one decision inside a write transaction.
-    private func insert(_ decision: NewDecision, encrypted: Data, db: Database) throws -> StoredResponse {
+    /// The last row of each chain: its sequence number (0 before the first) and hash.
+    private struct ChainLinks {
+        var scores: (seq: Int64, hash: String)
+        var evaluations: (seq: Int64, hash: String)
+    }
+
+    /// Inserts one decision inside a write transaction, after the rows `links` ends with.
+    private func insert(_ decision: NewDecision, encrypted: Data, links: inout ChainLinks, db: Database) throws -> StoredResponse {
         if let existing = try Row.fetchOne(
-            db, sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?", arguments: [decision.idempotencyKey])
+            db.cachedStatement(sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?"),
+            arguments: [decision.idempotencyKey])
         {
             let stored = StoredResponse(status: existing["status"], body: existing["response"], requestSHA256: existing["request_sha256"])
             guard stored.requestSHA256 == decision.requestSHA256 else { throw StoreError.idempotencyConflict(key: decision.idempotencyKey) }
             return stored
         }
-        let scoreLink = try Self.nextLink(db, chain: "credit_scores")
         let scoreRow = ScoreRow(
-            seq: scoreLink.seq, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId, loanId: decision.loanId,
+            seq: links.scores.seq + 1, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId, loanId: decision.loanId,
             userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths, applicationDate: decision.applicationDate,
             modelId: decision.modelId, modelVersion: decision.modelVersion, modelSHA256: decision.modelSHA256, score: decision.score,
             probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(),
-            prevHash: scoreLink.prevHash)
+            prevHash: links.scores.hash)
         let scoreHash = try AuditChain.hash(scoreRow)
         try db.cachedStatement(
             sql: """
@@ -184,11 +196,10 @@ public final class DecisionStore: Sendable {
             arguments: [scoreRow.seq, scoreRow.id, scoreRow.createdAt, scoreRow.eventId, scoreRow.loanId, scoreRow.userId, scoreRow.amount,
                         scoreRow.tenorMonths, scoreRow.applicationDate, scoreRow.modelId, scoreRow.modelVersion, scoreRow.modelSHA256,
                         scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, scoreRow.prevHash, scoreHash])
-        let evaluationLink = try Self.nextLink(db, chain: "risk_evaluations")
         let evaluationRow = EvaluationRow(
-            seq: evaluationLink.seq, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
+            seq: links.evaluations.seq + 1, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
             policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
-            decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, prevHash: evaluationLink.prevHash)
+            decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, prevHash: links.evaluations.hash)
         let evaluationHash = try AuditChain.hash(evaluationRow)
         try db.cachedStatement(
             sql: """
@@ -198,12 +209,12 @@ public final class DecisionStore: Sendable {
             arguments: [evaluationRow.seq, evaluationRow.id, evaluationRow.scoreId, evaluationRow.createdAt, evaluationRow.policyId,
                         evaluationRow.policyVersion, evaluationRow.policySHA256, evaluationRow.decision, evaluationRow.ruleHits,
                         evaluationRow.reasons, evaluationRow.prevHash, evaluationHash])
-        try setHead(db, chain: "credit_scores", seq: scoreRow.seq, hash: scoreHash)
-        try setHead(db, chain: "risk_evaluations", seq: evaluationRow.seq, hash: evaluationHash)
         try db.cachedStatement(
             sql: "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)").execute(
             arguments: [decision.idempotencyKey, decision.requestSHA256, decision.scoreId, decision.responseStatus,
                         decision.responseBody, decision.createdAt])
+        links.scores = (scoreRow.seq, scoreHash)
+        links.evaluations = (evaluationRow.seq, evaluationHash)
         return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
     }
 
@@ -285,15 +296,16 @@ public final class DecisionStore: Sendable {
         (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
-    private static func nextLink(_ db: Database, chain: String) throws -> (seq: Int64, prevHash: String) {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, row_hash FROM \(chain) ORDER BY seq DESC LIMIT 1")
-        guard let last else { return (1, AuditChain.genesis) }
-        return ((last["seq"] as Int64) + 1, last["row_hash"])
+    private static func lastLink(_ db: Database, chain: String) throws -> (seq: Int64, hash: String) {
+        guard let last = try Row.fetchOne(db, sql: "SELECT seq, row_hash FROM \(chain) ORDER BY seq DESC LIMIT 1") else {
+            return (0, AuditChain.genesis)
+        }
+        return (last["seq"], last["row_hash"])
     }
 
-    private func setHead(_ db: Database, chain: String, seq: Int64, hash: String) throws {
+    private func setHead(_ db: Database, chain: String, link: (seq: Int64, hash: String)) throws {
         try db.cachedStatement(
             sql: "INSERT INTO audit_head (chain, seq, row_hash, mac) VALUES (?, ?, ?, ?) ON CONFLICT(chain) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash, mac = excluded.mac").execute(
-            arguments: [chain, seq, hash, secret.mac("\(chain)|\(seq)|\(hash)")])
+            arguments: [chain, link.seq, link.hash, secret.mac("\(chain)|\(link.seq)|\(link.hash)")])
     }
 }

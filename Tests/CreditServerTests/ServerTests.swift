@@ -101,7 +101,11 @@ struct ServerTests {
             try await server.request("POST", "/api/v1/scores", body: body, headers: headers)
         }
         let notJSON = try await post(Data("{\"event_id\": ".utf8))
-        #expect(notJSON.status == 422 && notJSON.json["detail"] as? String == "the body is not valid JSON")
+        #expect(notJSON.status == 422
+            && notJSON.json["detail"] as? String == "the body is not valid JSON (byte 13: expected a value, found the end of the body)")
+        let twice = try await post(Data("{\"event_id\":\"a\",\"event_id\":\"b\"}".utf8))
+        #expect(twice.status == 422
+            && twice.json["detail"] as? String == "the body is not valid JSON (byte 16: the same key appears twice in one object)")
         let unknown = try await post(ServerProcess.application("evt-u", changes: ["salary": 5]))
         #expect(unknown.status == 422 && (unknown.json["errors"] as? [[String: String]])?.first?["field"] == "salary")
         let mistyped = try await post(ServerProcess.application("evt-t", changes: ["amount": "lots"]))
