@@ -1,3 +1,4 @@
+import CreditTestSupport
 import CreditAudit
 import Foundation
 import Testing
@@ -45,14 +46,11 @@ private indirect enum Tree: Encodable {
 /// A seeded generator of awkward values: control characters, quotes, backslashes, slashes,
 /// multi-byte text; doubles from random bits, whole numbers, signed zero, extremes.
 private struct Awkward {
-    var state: UInt64
+    var random: SeededGenerator
 
-    mutating func next() -> UInt64 {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return state
-    }
+    mutating func next() -> UInt64 { random.next() }
 
-    mutating func below(_ bound: Int) -> Int { Int((next() >> 33) % UInt64(bound)) }
+    mutating func below(_ bound: Int) -> Int { random.below(bound) }
 
     mutating func string() -> String {
         let pieces = ["a", "Z", "0", " ", "/", "\\", "\"", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "é", "日", "😀", "_", "ÿ"]
@@ -92,7 +90,7 @@ struct JSONTextWriterTests {
     func matchesJSONEncoder() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var random = Awkward(state: 20261201)
+        var random = Awkward(random: SeededGenerator(seed: 20261201))
         for _ in 0..<3000 {
             let tree = random.tree()
             var json = JSONTextWriter()

@@ -203,11 +203,8 @@ struct CSVReaderTests {
     @Test("blocks without quotes or CRs (the word-at-a-time scan) give exactly the records of the general scan",
           arguments: [3, 64, 1 << 20])
     func plainScanMatchesGeneral(blockSize: Int) throws {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SeededGenerator(seed: 0x9E37_79B9_7F4A_7C15)
+        func next(_ bound: Int) -> Int { random.below(bound) }
         let alphabet = ["a", "b", "9", "-", ".", "x_y", "é", " "]
         for _ in 0..<300 {
             var text = ""

@@ -33,9 +33,9 @@ struct NumberParserTests {
 
     @Test("correctly rounded: agrees with the standard library on many generated decimals")
     func agreesWithStandardLibrary() {
-        var state: UInt64 = 0x1234_5678
+        var random = SeededGenerator(seed: 0x1234_5678)
         for _ in 0..<20_000 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let state = random.next()
             let mantissa = state >> 20
             let exponent = Int((state >> 8) % 60) - 30
             let digits = Int(state % 18) + 1

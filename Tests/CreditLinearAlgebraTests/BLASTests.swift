@@ -9,11 +9,10 @@ private let sizes = [1, 2, 3, 63, 64, 65, 127, 129]
 /// A deterministic pseudo-random matrix with NaN guard rows below `rows` when `guardRows > 0`.
 private func randomMatrix(_ rows: Int, _ columns: Int, seed: Int, guardRows: Int = 0) -> Matrix {
     var matrix = Matrix(rows: rows, columns: columns, leadingDimension: rows + guardRows, repeating: .nan)
-    var state = UInt64(truncatingIfNeeded: seed) &* 6364136223846793005 &+ 1442695040888963407
+    var random = SeededGenerator(seed: UInt64(truncatingIfNeeded: seed))
     for j in 0..<columns {
         for i in 0..<rows {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            matrix[i, j] = Double(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
+            matrix[i, j] = Double(Int64(bitPattern: random.next() >> 11) % 2000) / 1000 - 1
         }
     }
     return matrix

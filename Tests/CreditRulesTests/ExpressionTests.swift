@@ -1,3 +1,4 @@
+import CreditTestSupport
 import CreditCore
 import CreditRules
 import Testing
@@ -116,11 +117,8 @@ struct ExpressionTests {
     func fuzz() {
         // A seeded generator over the language's own characters and words, so most inputs get
         // deep into the grammar before they fail.
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33)
-        }
+        var random = SeededGenerator(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> Int { Int(truncatingIfNeeded: random.next() >> 33) }
         let pieces = ["age", "income", "employment", "is_pep", " and ", " or ", "not ", " in ", " is ", "missing", "(", ")", "[", "]",
                       "..", ",", "<", "<=", "==", "=", "!=", "+", "-", "*", "/", "1", "0.5", "1e309", "\"s\"", "'", "\"", "min(",
                       "round(", "ln(", " ", "\u{00e9}", "\u{1F600}", "\\", ".", "_", "true", "false", "#"]

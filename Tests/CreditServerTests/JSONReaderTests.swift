@@ -1,3 +1,4 @@
+import CreditTestSupport
 import Foundation
 import Testing
 
@@ -89,11 +90,8 @@ struct JSONReaderTests {
 
     @Test("randomly damaged documents: never a crash, and the reference's verdict and value")
     func damagedDocuments() {
-        var state: UInt64 = 0x5EED
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SeededGenerator(seed: 0x5EED)
+        func next(_ bound: Int) -> Int { random.below(bound) }
         let alphabet = Array(#"{}[]:,"\-+.0123456789eEtrufalsn u"#.utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
         var accepted = 0
         for _ in 0..<10000 {

@@ -23,11 +23,8 @@ struct ResponseEncodingTests {
         known.formUnion(engine.policy.file.inputs.map(\.name))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var state: UInt64 = 7
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = SeededGenerator(seed: 7)
+        func next(_ bound: Int) -> Int { random.below(bound) }
         let texts = ["", "a/b", "quote \" and \\ back", "line\nbreak", "Pendapatan di bawah batas", "\u{1}", "日本", "😀"]
         for variant in 0..<400 {
             // Applications that approve, refer and decline, with rule hits and reasons.

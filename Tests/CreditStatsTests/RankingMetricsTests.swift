@@ -24,11 +24,11 @@ struct RankingMetricsTests {
 
     @Test("AUC is invariant to monotone transforms and complements under negation")
     func invariances() throws {
-        var state: UInt64 = 99
+        var random = SeededGenerator(seed: 99)
         var scores: [Double] = []
         var events: [Bool] = []
         for _ in 0..<500 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let state = random.next()
             let score = Double(state >> 40) / Double(1 << 24)
             scores.append((score * 20).rounded() / 20)
             events.append((state >> 7) % 100 < UInt64(score * 60))
@@ -75,11 +75,8 @@ struct RankingMetricsTests {
 struct RadixRankingTests {
     @Test("the unweighted radix path equals the comparison-sort path (weights of one) with ties, signs and -0")
     func radixAgreesWithSortPath() throws {
-        var state: UInt64 = 42
-        func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state >> 11
-        }
+        var random = SeededGenerator(seed: 42)
+        func next() -> UInt64 { random.next() >> 11 }
         for size in [2, 3, 17, 1000, 65_537, 200_000] {
             let scores = (0..<size).map { index -> Double in
                 switch next() % 4 {

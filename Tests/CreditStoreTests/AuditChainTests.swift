@@ -1,3 +1,4 @@
+import CreditTestSupport
 import CreditAudit
 import Foundation
 import Testing
@@ -6,12 +7,9 @@ import Testing
 
 /// Seeded values for audit rows: awkward text, doubles of every size, absent optionals.
 private struct Values {
-    var state: UInt64
+    var random: SeededGenerator
 
-    mutating func next() -> UInt64 {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return state
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     mutating func text() -> String {
         let pieces = ["a", "Z", "9", "-", "/", "\\", "\"", "\n", "\u{01}", "é", "日", "😀", " "]
@@ -30,7 +28,7 @@ private struct Values {
 struct AuditChainTests {
     @Test("the rows' canonical JSON, written directly, is ContentDigest.canonicalJSON of their Encodable form")
     func canonicalJSONMatchesReference() throws {
-        var values = Values(state: 41)
+        var values = Values(random: SeededGenerator(seed: 41))
         for _ in 0..<2000 {
             let score = ScoreRow(
                 seq: Int64(values.next() % 1_000_000), id: values.text(), createdAt: values.text(), eventId: values.text(), loanId: values.text(),
