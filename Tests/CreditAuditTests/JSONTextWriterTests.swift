@@ -1,5 +1,5 @@
-import CreditTestSupport
 import CreditAudit
+import CreditTestSupport
 import Foundation
 import Testing
 

@@ -1,6 +1,6 @@
-import CreditTestSupport
 import CreditCore
 import CreditRules
+import CreditTestSupport
 import Testing
 
 @Suite("Rule expressions")
