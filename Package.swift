@@ -194,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CreditBatchTests",
-            dependencies: ["CreditBatch", "CreditTestSupport"],
+            dependencies: ["CreditBatch", "CreditAudit", "CreditTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
