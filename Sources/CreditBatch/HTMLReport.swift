@@ -56,7 +56,7 @@ public enum HTMLReport {
         for curve in curves {
             let total = Double(curve.defaultsHistogram.reduce(0, +)), others = Double(curve.nonDefaultsHistogram.reduce(0, +))
             body += lineChart(
-                title: "PD distribution by outcome: \(curve.model)", xLabel: "PD", yLabel: "share of the outcome",
+                title: "PD distribution by outcome", subtitle: curve.model, xLabel: "PD", yLabel: "share of the outcome",
                 series: [("defaults", curve.defaultsHistogram.enumerated().map { (Double($0.offset) / 20 + 0.025, Double($0.element) / max(1, total)) }, false),
                          ("non-defaults", curve.nonDefaultsHistogram.enumerated().map { (Double($0.offset) / 20 + 0.025, Double($0.element) / max(1, others)) }, true)],
                 xRange: (0, 1))
@@ -84,23 +84,31 @@ public enum HTMLReport {
     public static func monitor(_ report: MonitorReport) -> String {
         var body = "<h1>Population stability</h1><p>\(escape(report.model)): \(escape(report.baseline)) (\(report.baselineRows) rows) → "
         body += "\(escape(report.current)) (\(report.currentRows) rows). Status: <b>\(report.status.rawValue)</b>.</p>"
+        body += "<p>Bars: green below 0.1 (stable), amber 0.1 to 0.25 (moderate shift), red 0.25 and above (significant shift). "
+        body += "The scale ends at 1; a longer bar ends in an arrow and shows its value.</p>"
         let items = [report.score] + report.features
         let width = 900.0, rowHeight = 22.0, left = 380.0
         let height = Double(items.count) * rowHeight + 40
-        let maximum = max(0.3, items.map(\.psi).max() ?? 0)
+        // At most 1 on the scale, so that one huge shift does not squash the others and the marks.
+        let maximum = min(1, max(0.3, items.map(\.psi).max() ?? 0))
+        let span = width - left - 70  // room on the right for the value of a bar off the scale
         var svg = "<svg xmlns='http://www.w3.org/2000/svg' width='\(Int(width))' height='\(Int(height))' role='img' aria-label='PSI by feature'>"
         for (threshold, label) in [(0.1, "0.1"), (0.25, "0.25")] {
-            let x = left + threshold / maximum * (width - left - 20)
+            let x = left + threshold / maximum * span
             svg += "<line x1='\(x)' y1='10' x2='\(x)' y2='\(height - 25)' stroke='#999' stroke-dasharray='4 3'/>"
             svg += "<text x='\(x)' y='\(height - 10)' font-size='11' text-anchor='middle'>\(label)</text>"
         }
         for (index, item) in items.enumerated() {
             let y = 12 + Double(index) * rowHeight
-            let barWidth = max(1, item.psi / maximum * (width - left - 20))
+            let barWidth = max(1, min(item.psi, maximum) / maximum * span)
             let color = item.psi >= 0.25 ? "#b22222" : item.psi >= 0.1 ? "#d2a01e" : "#2e8b57"
             svg += "<text x='\(left - 8)' y='\(y + 13)' font-size='12' text-anchor='end'>\(escape(item.name))</text>"
             svg += "<rect x='\(left)' y='\(y)' width='\(barWidth)' height='\(rowHeight - 6)' fill='\(color)'><title>\(escape(item.name)): \(format(item.psi))</title></rect>"
-            svg += "<text x='\(left + barWidth + 4)' y='\(y + 13)' font-size='11'>\(format(item.psi))</text>"
+            if item.psi > maximum {
+                let end = left + barWidth, middle = y + (rowHeight - 6) / 2
+                svg += "<polygon points='\(end),\(y - 2) \(end + 8),\(middle) \(end),\(y + rowHeight - 4)' fill='\(color)'/>"
+            }
+            svg += "<text x='\(left + barWidth + (item.psi > maximum ? 12 : 4))' y='\(y + 13)' font-size='11'>\(format(item.psi))</text>"
         }
         body += svg + "</svg>"
         return page(title: "Population stability", body: body)
@@ -108,35 +116,40 @@ public enum HTMLReport {
 
     // MARK: - Drawing
 
+    /// A line chart with a title (and a subtitle, such as the model's name) above it and one
+    /// legend row per series below it, so that long model names are never cut.
     private static func lineChart(
-        title: String, xLabel: String, yLabel: String, series: [(String, [(Double, Double)], Bool)],
+        title: String, subtitle: String? = nil, xLabel: String, yLabel: String, series: [(String, [(Double, Double)], Bool)],
         xRange: (Double, Double)? = nil, yRange: (Double, Double)? = nil
     ) -> String {
-        let (width, height) = (420.0, 320.0)
-        let (left, right, top, bottom) = (56.0, 12.0, 30.0, 70.0)
-        let xs = series.flatMap { $0.1.map(\.0) }, ys = series.flatMap { $0.1.map(\.1) }
+        let plotted = series.filter { !$0.1.isEmpty }
+        let (width, plotHeight) = (420.0, 220.0)
+        let (left, right, top) = (56.0, 12.0, subtitle == nil ? 30.0 : 44.0)
+        let plotBottom = top + plotHeight
+        let height = plotBottom + 50 + Double(plotted.count) * 13
+        let xs = plotted.flatMap { $0.1.map(\.0) }, ys = plotted.flatMap { $0.1.map(\.1) }
         let (x0, x1) = xRange ?? (xs.min() ?? 0, max((xs.max() ?? 1), (xs.min() ?? 0) + 1e-9))
         let (y0, y1) = yRange ?? (min(0, ys.min() ?? 0), max((ys.max() ?? 1) * 1.05, 1e-9))
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (width - left - right) }
-        func py(_ y: Double) -> Double { height - bottom - (y - y0) / (y1 - y0) * (height - top - bottom) }
+        func py(_ y: Double) -> Double { plotBottom - (y - y0) / (y1 - y0) * plotHeight }
         var svg = "<svg xmlns='http://www.w3.org/2000/svg' width='\(Int(width))' height='\(Int(height))' role='img' aria-label='\(escape(title))'>"
         svg += "<text x='\(width / 2)' y='18' font-size='13' font-weight='bold' text-anchor='middle'>\(escape(title))</text>"
-        svg += "<rect x='\(left)' y='\(top)' width='\(width - left - right)' height='\(height - top - bottom)' fill='none' stroke='#444'/>"
+        if let subtitle { svg += "<text x='\(width / 2)' y='34' font-size='11' text-anchor='middle'>\(escape(subtitle))</text>" }
+        svg += "<rect x='\(left)' y='\(top)' width='\(width - left - right)' height='\(plotHeight)' fill='none' stroke='#444'/>"
         for tick in 0...4 {
             let fx = x0 + (x1 - x0) * Double(tick) / 4, fy = y0 + (y1 - y0) * Double(tick) / 4
-            svg += "<text x='\(px(fx))' y='\(height - bottom + 14)' font-size='10' text-anchor='middle'>\(format(fx, digits: 2))</text>"
+            svg += "<text x='\(px(fx))' y='\(plotBottom + 14)' font-size='10' text-anchor='middle'>\(format(fx, digits: 2))</text>"
             svg += "<text x='\(left - 4)' y='\(py(fy) + 3)' font-size='10' text-anchor='end'>\(format(fy, digits: 2))</text>"
         }
-        svg += "<text x='\((left + width - right) / 2)' y='\(height - bottom + 30)' font-size='11' text-anchor='middle'>\(escape(xLabel))</text>"
-        svg += "<text x='12' y='\((top + height - bottom) / 2)' font-size='11' text-anchor='middle' transform='rotate(-90 12 \((top + height - bottom) / 2))'>\(escape(yLabel))</text>"
-        for (index, (name, points, dashed)) in series.enumerated() where !points.isEmpty {
+        svg += "<text x='\((left + width - right) / 2)' y='\(plotBottom + 30)' font-size='11' text-anchor='middle'>\(escape(xLabel))</text>"
+        svg += "<text x='12' y='\(top + plotHeight / 2)' font-size='11' text-anchor='middle' transform='rotate(-90 12 \(top + plotHeight / 2))'>\(escape(yLabel))</text>"
+        for (index, (name, points, dashed)) in plotted.enumerated() {
             let color = dashed && name == "chance" || name == "perfect" ? "#999" : palette[index % palette.count]
             let path = points.map { "\(format(px($0.0), digits: 1)),\(format(py($0.1), digits: 1))" }.joined(separator: " ")
             svg += "<polyline fill='none' stroke='\(color)' stroke-width='1.6'\(dashed ? " stroke-dasharray='5 3'" : "") points='\(path)'/>"
-            let legendY = height - bottom + 44 + Double(index / 2) * 13
-            let legendX = left + Double(index % 2) * 180
-            svg += "<line x1='\(legendX)' y1='\(legendY - 4)' x2='\(legendX + 16)' y2='\(legendY - 4)' stroke='\(color)' stroke-width='2'\(dashed ? " stroke-dasharray='5 3'" : "")/>"
-            svg += "<text x='\(legendX + 20)' y='\(legendY)' font-size='10'>\(escape(String(name.prefix(30))))</text>"
+            let legendY = plotBottom + 46 + Double(index) * 13
+            svg += "<line x1='\(left)' y1='\(legendY - 4)' x2='\(left + 16)' y2='\(legendY - 4)' stroke='\(color)' stroke-width='2'\(dashed ? " stroke-dasharray='5 3'" : "")/>"
+            svg += "<text x='\(left + 20)' y='\(legendY)' font-size='10'>\(escape(name))</text>"
         }
         return svg + "</svg>"
     }
