@@ -7,9 +7,9 @@
 /// whose hashes chain the store), where `JSONEncoder` was too slow. The caller writes the members
 /// of each object in key order (by UTF-8 bytes), as `.sortedKeys` would; the tests check every
 /// document written this way against `JSONEncoder`.
-public struct JSONTextWriter: Sendable {
+package struct JSONTextWriter: Sendable {
     /// A number that JSON cannot hold (NaN or an infinity) was written.
-    public struct NonFiniteNumber: Error, Equatable {}
+    package struct NonFiniteNumber: Error, Equatable {}
 
     private var bytes: [UInt8] = []
     /// Whether the next value or key follows another in the same array or object.
@@ -17,14 +17,14 @@ public struct JSONTextWriter: Sendable {
     private var wroteNonFinite = false
 
     /// An empty document.
-    public init(capacity: Int = 512) {
+    package init(capacity: Int = 512) {
         bytes.reserveCapacity(capacity)
     }
 
     /// The text written.
     /// - Throws: ``NonFiniteNumber`` when a number written was NaN or infinite (as `JSONEncoder`
     ///   refuses to encode one).
-    public func text() throws(NonFiniteNumber) -> [UInt8] {
+    package func text() throws(NonFiniteNumber) -> [UInt8] {
         guard !wroteNonFinite else { throw NonFiniteNumber() }
         return bytes
     }
@@ -32,33 +32,33 @@ public struct JSONTextWriter: Sendable {
     // MARK: - Containers
 
     /// Opens an object (`{`).
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
     /// Closes the open object (`}`).
-    public mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
     /// Opens an array (`[`).
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
     /// Closes the open array (`]`).
-    public mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Starts an object member; its value follows.
-    public mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         separate()
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
@@ -68,14 +68,14 @@ public struct JSONTextWriter: Sendable {
     // MARK: - Values
 
     /// A string value.
-    public mutating func string(_ text: String) {
+    package mutating func string(_ text: String) {
         separate()
         appendQuoted(text)
         needsComma = true
     }
 
     /// A number as `JSONEncoder` writes a `Double`: its `description` without a final `.0`.
-    public mutating func number(_ value: Double) {
+    package mutating func number(_ value: Double) {
         separate()
         if !value.isFinite { wroteNonFinite = true }
         var text = value.description
@@ -85,21 +85,21 @@ public struct JSONTextWriter: Sendable {
     }
 
     /// An integer value.
-    public mutating func integer(_ value: some BinaryInteger) {
+    package mutating func integer(_ value: some BinaryInteger) {
         separate()
         bytes.append(contentsOf: value.description.utf8)
         needsComma = true
     }
 
     /// `true` or `false`.
-    public mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
     /// `null`.
-    public mutating func null() {
+    package mutating func null() {
         separate()
         bytes.append(contentsOf: "null".utf8)
         needsComma = true

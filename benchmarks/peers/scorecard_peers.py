@@ -1,6 +1,6 @@
 """Scorecard peers for benchmarks/scorecard.sh: fit (and optionally score) with toad or optbinning.
 
-    python3 benchmarks/peers/scorecard_peers.py toad|optbinning fit TRAIN.csv
+    python3 benchmarks/peers/scorecard_peers.py toad|toad-dt|optbinning fit TRAIN.csv
     python3 benchmarks/peers/scorecard_peers.py toad|optbinning fit-score TRAIN.csv SCORE.csv OUT.json
     python3 benchmarks/peers/scorecard_peers.py optbinning compare TRAIN.csv HOLDOUT.csv OUT.json
 
@@ -9,8 +9,8 @@
 so the fit is not counted against the peer. `compare` records optbinning's per-feature IV and
 its scorecard's AUC on HOLDOUT.csv.
 
-Settings: toad Combiner(method="chi", min_samples=0.05) + WOETransformer + ScoreCard(pdo=20,
-base_score=600, base_odds=1/50); optbinning BinningProcess (monotonic_trend="auto_asc_desc",
+Settings: toad Combiner(method="chi", min_samples=0.05; `toad-dt`: method="dt", its decision-tree
+binning) + WOETransformer + ScoreCard(pdo=20, base_score=600, base_odds=1/50); optbinning BinningProcess (monotonic_trend="auto_asc_desc",
 max_n_prebins=20, min_bin_size=0.05, max_n_bins=10, IV >= 0.02) + Scorecard(LogisticRegression).
 Columns x* are numeric, c* categorical; `id` is left out; `default` is the target.
 """
@@ -29,11 +29,11 @@ def read(path):
     return frame, y
 
 
-def fit_toad(frame, y):
+def fit_toad(frame, y, method="chi"):
     import toad
 
     combiner = toad.transform.Combiner()
-    combiner.fit(frame, y, method="chi", min_samples=0.05)
+    combiner.fit(frame, y, method=method, min_samples=0.05)
     transformer = toad.transform.WOETransformer()
     woe = transformer.fit_transform(combiner.transform(frame), y)
     card = toad.ScoreCard(combiner=combiner, transer=transformer, pdo=20, base_odds=1 / 50, base_score=600)
@@ -60,8 +60,8 @@ def fit_optbinning(frame, y):
 def main():
     tool, mode, train = sys.argv[1:4]
     frame, y = read(train)
-    if tool == "toad":
-        predict = fit_toad(frame, y)
+    if tool in ("toad", "toad-dt"):
+        predict = fit_toad(frame, y, method="dt" if tool == "toad-dt" else "chi")
     else:
         card = fit_optbinning(frame, y)
         predict = card.score

@@ -20,7 +20,8 @@ public struct BatchScorer: Sendable {
     @usableFromInline var rowCount = 0
     @usableFromInline let featureCount: Int
     private let coefficients: [Double]
-    private let firstColumn: [Int]
+    /// Design row of each feature's first column.
+    @usableFromInline let firstColumn: [Int]
     /// Whether rows are encoded into `design` (false: only their levels are recorded).
     @usableFromInline let encodesDesign: Bool
     private var design: Matrix
@@ -99,19 +100,16 @@ public struct BatchScorer: Sendable {
     /// Sets numeric feature `feature` (index in ``LogisticModel/features``) of the row being encoded.
     @inlinable
     public mutating func setNumber(_ value: Double, feature: Int) {
-        if encodesDesign { setDesign(value, row: firstColumnOf(feature)) }
+        if encodesDesign { setDesign(value, row: firstColumn[feature]) }
     }
 
     /// Sets categorical feature `feature` of the row being encoded to the level at `position` in
     /// its `levels`.
     @inlinable
     public mutating func setLevel(_ position: Int, feature: Int) {
-        if encodesDesign { setDesign(1, row: firstColumnOf(feature) + position) }
+        if encodesDesign { setDesign(1, row: firstColumn[feature] + position) }
         levels[rowCount * featureCount + feature] = position
     }
-
-    @usableFromInline
-    func firstColumnOf(_ feature: Int) -> Int { firstColumn[feature] }
 
     /// Sets design row `row` of the row being encoded.
     @usableFromInline
