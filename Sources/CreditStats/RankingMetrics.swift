@@ -114,10 +114,11 @@ public struct RankingMetrics: Sendable, Equatable {
 }
 
 /// LSD radix sort of 64-bit keys in four 16-bit passes, moving a one-byte payload with each key.
-/// Stable, O(n), and about ten times faster than a comparison sort of indices at 10M keys.
-enum RadixSort {
+/// Stable, O(n), and about ten times faster than a comparison sort of indices at 10M keys. Used
+/// by the ranking metrics here and by the binning of numeric features.
+package enum RadixSort {
     /// A key whose unsigned order is the score's numeric order (-0.0 and 0.0 are one key).
-    static func key(_ score: Double) -> UInt64 {
+    package static func key(_ score: Double) -> UInt64 {
         let bits = (score == 0 ? 0.0 : score).bitPattern
         return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
     }
@@ -138,11 +139,12 @@ enum RadixSort {
     }
 
     /// The score of a ``key(_:)``.
-    static func score(of key: UInt64) -> Double {
+    package static func score(of key: UInt64) -> Double {
         Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
     }
 
-    static func sort(_ keys: inout [UInt64], carrying payload: inout [UInt8]) {
+    /// Sorts `keys` ascending, moving `payload[i]` with `keys[i]`.
+    package static func sort(_ keys: inout [UInt64], carrying payload: inout [UInt8]) {
         let count = keys.count
         guard count > 1 else { return }
         var keyBuffer = [UInt64](repeating: 0, count: count)

@@ -45,7 +45,13 @@ public struct WoEBinner: Sendable {
         let totals = Totals(events)
         var missing = (count: 0, events: 0)
         var special = (count: 0, events: 0)
-        var clean: [(value: Double, event: Bool)] = []
+        // The clean values in ascending order, each with its outcome: radix-sorted, since the
+        // order of equal values does not matter to the counts (a comparison sort was a quarter
+        // of a scorecard fit).
+        var keys: [UInt64] = []
+        var outcomes: [UInt8] = []
+        keys.reserveCapacity(values.count)
+        outcomes.reserveCapacity(values.count)
         for (value, event) in zip(values, events) {
             if value.isNaN {
                 missing.count += 1
@@ -54,10 +60,12 @@ public struct WoEBinner: Sendable {
                 special.count += 1
                 if event { special.events += 1 }
             } else {
-                clean.append((value, event))
+                keys.append(RadixSort.key(value))
+                outcomes.append(event ? 1 : 0)
             }
         }
-        clean.sort { $0.value < $1.value }
+        RadixSort.sort(&keys, carrying: &outcomes)
+        let clean = zip(keys, outcomes).map { (value: RadixSort.score(of: $0), event: $1 == 1) }
         let prebins = numericPrebins(clean, splits: declared)
         if declared != nil {
             return try summarize(name: name, isNumeric: true, bins: numericBins(
