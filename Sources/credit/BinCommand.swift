@@ -4,7 +4,7 @@ import CreditEngine
 import Foundation
 
 /// `credit bin`: optimal WoE binning of every feature of a CSV file.
-struct BinCommand: ParsableCommand {
+struct BinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bin",
         abstract: "Bin every feature for weight of evidence: binning table as CSV and a readable summary.",
@@ -19,10 +19,10 @@ struct BinCommand: ParsableCommand {
     @Option(name: .long, help: "Binning table CSV to write.") var out: String?
     @Option(name: .long, help: "Write the bins as an editable binning file (JSON) for --bins.") var binsOut: String?
 
-    func run() throws {
-        let binnings = try reportingErrors {
+    func run() async throws {
+        let binnings = try await reportingErrors {
             let binnings = try BinningJob.run(
-                try TrainingTable.load(training.fileOptions(allowMissing: true)), options: try binning.options(), spec: try binning.spec())
+                try await TrainingTable.load(training.fileOptions(allowMissing: true)), options: try binning.options(), spec: try binning.spec())
             if let out { try BinningJob.write(binnings, to: out) }
             if let binsOut {
                 let encoder = JSONEncoder()

@@ -4,7 +4,7 @@ import CreditEngine
 import Foundation
 
 /// `credit fit`: fit a logistic-regression model or a scorecard on a CSV file and write a model file.
-struct FitCommand: ParsableCommand {
+struct FitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
         abstract: "Fit a logistic-regression model (IRLS) or, with --scorecard, a points scorecard; write a versioned model file.",
@@ -32,15 +32,15 @@ struct FitCommand: ParsableCommand {
     @Option(name: .long, help: "Model file to write.") var out: String
     @Flag(name: .long, help: "Write the model even if the fit did not converge.") var allowNonconverged = false
 
-    func run() throws {
-        let status: FitReport.Status = try reportingErrors {
+    func run() async throws {
+        let status: FitReport.Status = try await reportingErrors {
             var irls = IRLSOptions()
             (irls.l2Penalty, irls.maxIterations, irls.tolerance) = (l2, maxIterations, tolerance)
             let identity = Trainer.ModelIdentity(
                 modelId: modelId, modelVersion: modelVersion,
                 scaling: try ScoreScaling(baseScore: baseScore, baseOdds: baseOdds, pointsToDoubleOdds: pdo),
                 fittedAt: Date.now.ISO8601Format())
-            let table = try TrainingTable.load(training.fileOptions(allowMissing: scorecard))
+            let table = try await TrainingTable.load(training.fileOptions(allowMissing: scorecard))
             let (report, file): (FitReport, ModelFile)
             if scorecard {
                 var options = ScorecardOptions()

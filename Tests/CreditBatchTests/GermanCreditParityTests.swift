@@ -7,11 +7,11 @@ import Testing
 @Suite("German credit, one-hot categorical features, against statsmodels")
 struct GermanCreditParityTests {
     @Test("coefficients, standard errors and log-likelihood through the CSV loader")
-    func matchesStatsmodels() throws {
+    func matchesStatsmodels() async throws {
         let fixture = try Fixture(url: Bundle.module.url(forResource: "statsmodels-german-credit", withExtension: "json", subdirectory: "Fixtures"))
         var options = TrainingFileOptions(path: RepositoryPaths.path("datasets/german_credit.csv"), target: "creditability")
         options.eventLabel = "bad"
-        let table = try TrainingTable.load(options)
+        let table = try await TrainingTable.load(options)
         #expect(table.data.count == Int(fixture.number("rows")))
         #expect(table.eventCount == Int(fixture.number("events")))
 
@@ -30,10 +30,10 @@ struct GermanCreditParityTests {
     }
 
     @Test("the data digest is the SHA-256 of the file's bytes")
-    func dataDigest() throws {
+    func dataDigest() async throws {
         var options = TrainingFileOptions(path: RepositoryPaths.path("datasets/german_credit.csv"), target: "creditability")
         options.eventLabel = "bad"
-        let table = try TrainingTable.load(options)
+        let table = try await TrainingTable.load(options)
         // Reference: `sha256sum datasets/german_credit.csv` (GNU coreutils).
         #expect(table.dataSHA256 == "2c0bae00275c028fc853a1ea72cc7a68002c3f6876c41300c5c948711540c8c6")
     }

@@ -9,12 +9,12 @@ import Testing
 @Suite("Binning German credit against optbinning")
 struct OptbinningParityTests {
     @Test("every feature's IV is within 5% of optbinning's, or higher")
-    func informationValues() throws {
+    func informationValues() async throws {
         let fixture = try Fixture(url: Bundle.module.url(forResource: "optbinning-german-credit", withExtension: "json", subdirectory: "Fixtures"))
         let reference = try #require(fixture.object["features"] as? [String: [String: Any]])
         var options = TrainingFileOptions(path: RepositoryPaths.path("datasets/german_credit.csv"), target: "creditability")
         (options.eventLabel, options.allowMissing) = ("bad", true)
-        let binnings = try BinningJob.run(try TrainingTable.load(options), options: BinningOptions())
+        let binnings = try BinningJob.run(try await TrainingTable.load(options), options: BinningOptions())
         #expect(binnings.count == reference.count)
         let allowedShortfall = (fixture.tolerance["informationValue"] as? [String: Any])?["relativeBelow"] as? Double ?? 0
         for binning in binnings {
@@ -54,7 +54,7 @@ struct SyntheticOptbinningParityTests {
         // `credit fit --scorecard`, then `credit evaluate` on the holdout.
         var options = TrainingFileOptions(path: directory.path("train.csv"), target: "default")
         (options.excluded, options.allowMissing) = (["id"], true)
-        let train = try TrainingTable.load(options)
+        let train = try await TrainingTable.load(options)
         #expect(train.data.count == Int(fixture.number("trainRows")))
         let identity = Trainer.ModelIdentity(modelId: "synthetic", modelVersion: "1.0.0", scaling: try ScoreScaling(), fittedAt: "2026-12-01T00:00:00Z")
         let (fit, file) = try Trainer.fitScorecard(train, builder: try ScorecardBuilder(), identity: identity)

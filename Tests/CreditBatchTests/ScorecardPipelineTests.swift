@@ -5,10 +5,10 @@ import Foundation
 import Testing
 
 /// German credit with missing values allowed (as `credit fit --scorecard` reads it).
-private func germanCredit() throws -> TrainingTable {
+private func germanCredit() async throws -> TrainingTable {
     var options = TrainingFileOptions(path: RepositoryPaths.path("datasets/german_credit.csv"), target: "creditability")
     (options.eventLabel, options.allowMissing) = ("bad", true)
-    return try TrainingTable.load(options)
+    return try await TrainingTable.load(options)
 }
 
 /// The rows of `data` whose 0-based index satisfies `keep`.
@@ -27,9 +27,9 @@ private func rows(_ data: TrainingData, where keep: (Int) -> Bool) -> TrainingDa
 @Suite("Scorecards end to end")
 struct ScorecardPipelineTests {
     @Test("holdout AUC is no lower than optbinning's scorecard minus 0.005")
-    func holdoutAUC() throws {
+    func holdoutAUC() async throws {
         let fixture = try Fixture(url: Bundle.module.url(forResource: "optbinning-german-credit-scorecard", withExtension: "json", subdirectory: "Fixtures"))
-        let data = try germanCredit().data
+        let data = try await germanCredit().data
         let train = rows(data) { $0 % 5 != 0 }
         let holdout = rows(data) { $0 % 5 == 0 }
         #expect(train.count == Int(fixture.number("trainRows")) && holdout.count == Int(fixture.number("holdoutRows")))
