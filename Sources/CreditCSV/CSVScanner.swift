@@ -170,7 +170,7 @@ final class CSVScanner {
     /// ``scan(_:)`` for input known to hold no quote and no CR (checked by the caller once per
     /// block), with borrowed fields: every record is the bytes up to the next LF, split at the
     /// delimiter. The delimiters and line feeds are found eight bytes at a time (see
-    /// ``specialBytes(in:)``). Gives exactly what ``scan(_:)`` gives on such input, which the tests
+    /// ``zeroBytes(_:)``). Gives exactly what ``scan(_:)`` gives on such input, which the tests
     /// check on random input.
     /// - Throws: `FieldTooLarge` when a field exceeds `maxFieldBytes`.
     func scanPlain(_ input: UnsafeRawBufferPointer) throws(FieldTooLarge) -> Step {

@@ -62,17 +62,12 @@ public struct BatchScorer: Sendable {
         self.levels = Array(repeating: -1, count: capacity * model.features.count)
     }
 
-    /// The level (categorical) or bin (binned) position set for feature `feature` of row `row`
-    /// of the batch just scored by ``linearPredictors()``; -1 for a numeric feature.
-    public func level(ofFeature feature: Int, row: Int) -> Int {
-        levels[row * model.features.count + feature]
-    }
-
     /// Calls `body` with the levels (bins) of every feature of row `row` of the batch, in
     /// feature order (-1 for a numeric feature), without copying them.
     func withLevels<R>(ofRow row: Int, _ body: (UnsafeBufferPointer<Int>) -> R) -> R {
-        let width = model.features.count
-        return levels.withUnsafeBufferPointer { levels in body(UnsafeBufferPointer(rebasing: levels[row * width..<(row + 1) * width])) }
+        levels.withUnsafeBufferPointer { levels in
+            body(UnsafeBufferPointer(rebasing: levels[row * featureCount..<(row + 1) * featureCount]))
+        }
     }
 
     /// Limits BLAS to `count` threads, for the whole process. Jobs that score blocks in parallel
