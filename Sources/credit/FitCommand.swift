@@ -54,6 +54,10 @@ struct FitCommand: AsyncParsableCommand {
                 print(CoefficientTableFormatter.format(fit: fit, file: modelFile))
                 (report, file) = (fit.report, modelFile)
             }
+            if report.status == .converged, report.saturatedObservations > 0 {
+                printError("warning: \(report.saturatedObservations) rows are predicted with probability numerically 0 or 1 "
+                    + "(|linear predictor| > 33.7); check them for outliers")
+            }
             guard report.status == .converged || allowNonconverged else { return report.status }
             try file.prettyJSON().write(to: URL(fileURLWithPath: out))
             return report.status

@@ -1,11 +1,20 @@
+import CreditCore
 import CreditLinearAlgebra
 import RealModule
 
 /// The Newton/IRLS iterations of ``LogisticRegression``, one step per method so each can be read
 /// and tested alone: ``evaluate(_:)`` (gradient and Hessian), ``newtonStep(_:)`` (Cholesky
-/// solve and condition check), ``lineSearch(from:step:decrement:)`` (step halving with the
-/// Armijo condition) and ``finish(beta:status:iterations:)`` (standard errors from the inverse
-/// Hessian, for statsmodels parity).
+/// solve of the Jacobi-scaled Hessian and a unit-free condition check),
+/// ``lineSearch(from:step:decrement:)`` (step halving with the Armijo condition) and
+/// ``finish(beta:status:iterations:)`` (standard errors from the inverse Hessian, for
+/// statsmodels parity).
+///
+/// Verdicts: collinearity is judged on the scaled Hessian, so it never depends on units.
+/// Separation is reported when a categorical level has only one outcome, when the iterations
+/// stop with saturated rows, or when the decrement test passes while the Newton step still
+/// moves the coefficients (no finite maximum); a converged fit with a few rows predicted at
+/// probability 0 or 1 (an outlier on a good loan) stays converged and counts them in
+/// ``FitReport/saturatedObservations``, as statsmodels and R's `glm` warn.
 struct IRLSSolver {
     /// Log-likelihood, gradient and Hessian at one coefficient vector.
     struct Evaluation {
@@ -88,8 +97,8 @@ struct IRLSSolver {
     }
 
     /// The Newton step `H⁻¹g` and the factorization, or the status that stops the fit.
-    func newtonStep(_ evaluation: Evaluation) -> Result<(step: [Double], factor: Cholesky), StopReason> {
-        guard let factor = try? Cholesky(factoring: evaluation.hessian) else {
+    func newtonStep(_ evaluation: Evaluation) -> Result<(step: [Double], factor: ScaledHessian), StopReason> {
+        guard let factor = try? ScaledHessian(evaluation.hessian) else {
             return .failure(.singularHessian(reciprocalCondition: 0))
         }
         guard factor.reciprocalCondition >= options.minReciprocalCondition else {
@@ -139,7 +148,9 @@ struct IRLSSolver {
                 let decrement = zip(evaluation.gradient, step).reduce(0) { $0 + $1.0 * $1.1 }
                 if decrement / totalWeight <= options.tolerance {
                     let final = zip(current.beta, step).map { $0 + $1 }
-                    return finish(beta: final, status: .converged, iterations: iterations + 1)
+                    let status = evaluation.saturated > 0 && isStillMoving(beta: current.beta, step: step)
+                        ? separation(beta: final) : .converged
+                    return finish(beta: final, status: status, iterations: iterations + 1)
                 }
                 guard iterations < options.maxIterations else {
                     let status: FitReport.Status = evaluation.saturated > 0 ? separation(beta: current.beta) : .iterationLimit
@@ -147,7 +158,7 @@ struct IRLSSolver {
                 }
                 iterations += 1
                 guard let next = lineSearch(from: current, step: step, decrement: decrement) else {
-                    let rcond = (try? Cholesky(factoring: evaluation.hessian))?.reciprocalCondition ?? 0
+                    let rcond = (try? ScaledHessian(evaluation.hessian))?.reciprocalCondition ?? 0
                     return finish(beta: current.beta, status: stalledStatus(evaluation, rcond), iterations: iterations)
                 }
                 current = next
@@ -156,7 +167,33 @@ struct IRLSSolver {
     }
 
     private func stalledStatus(_ evaluation: Evaluation, _ rcond: Double) -> FitReport.Status {
-        evaluation.saturated > 0 ? separation(beta: nil) : .illConditioned(reciprocalCondition: rcond)
+        if evaluation.saturated > 0 { return separation(beta: nil) }
+        let terms = ScaledHessian.dependentTerms(of: evaluation.hessian, minReciprocalCondition: options.minReciprocalCondition)
+        return .illConditioned(reciprocalCondition: rcond, terms: terms.map { design.terms[$0].name })
+    }
+
+    /// Whether the Newton step that passed the decrement test still changes a coefficient by more
+    /// than 10⁻⁴ of its size: at a finite maximum the step is tiny (quadratic convergence); along
+    /// a separating direction the Hessian vanishes with the gradient and the step stays near 1.
+    private func isStillMoving(beta: [Double], step: [Double]) -> Bool {
+        zip(beta, step).dropFirst().contains { abs($1) > 1e-4 * max(abs($0), 1) }
+    }
+
+    /// The first categorical level (in term order, reference levels included) whose rows all
+    /// have one outcome: quasi-complete separation that no amount of iteration resolves.
+    private func pureLevel() -> String? {
+        for feature in design.features {
+            guard case .categorical(let labels) = feature.values else { continue }
+            var counts: [String: (events: Double, nonEvents: Double)] = [:]
+            for (i, label) in labels.enumerated() {
+                let weight = weights?[i] ?? 1
+                guard weight > 0 else { continue }
+                if events[i] { counts[label, default: (0, 0)].events += weight } else { counts[label, default: (0, 0)].nonEvents += weight }
+            }
+            let pure = counts.filter { $0.value.events == 0 || $0.value.nonEvents == 0 }.keys
+            if let level = pure.min(by: { $0.precedesInByteOrder($1) }) { return "\(feature.name)=\(level)" }
+        }
+        return nil
     }
 
     /// Separation, naming the term with the largest `|βⱼ| · sd(xⱼ)`: the direction that dominates η.
@@ -183,10 +220,9 @@ struct IRLSSolver {
     /// Evaluates at the final estimates and computes standard errors from the inverse Hessian.
     private mutating func finish(beta: [Double], status: FitReport.Status, iterations: Int) -> LogisticFit {
         let evaluation = evaluate(beta)
-        var finalStatus = status
-        if finalStatus == .converged, evaluation.saturated > 0 { finalStatus = separation(beta: beta) }
-        let factor = try? Cholesky(factoring: evaluation.hessian)
-        let inverse = try? factor?.inverse()
+        let finalStatus = pureLevel().map { FitReport.Status.separation(feature: $0) } ?? status
+        let factor = try? ScaledHessian(evaluation.hessian)
+        let inverse = factor?.inverse()
         let gradientMax = evaluation.gradient.reduce(0) { max($0, abs($1)) } / totalWeight
         let coefficients = design.terms.indices.map { j in
             let standardError = inverse.map { max($0[j, j], 0).squareRoot() }
@@ -202,7 +238,8 @@ struct IRLSSolver {
             iterations: iterations,
             logLikelihood: evaluation.logLikelihood,
             gradientMaxNorm: gradientMax,
-            reciprocalCondition: factor?.reciprocalCondition ?? 0
+            reciprocalCondition: factor?.reciprocalCondition ?? 0,
+            saturatedObservations: evaluation.saturated
         )
         return LogisticFit(
             model: makeModel(beta),
