@@ -27,6 +27,6 @@ public enum BinningJob {
                 try writer.endRecord()
             }
         }
-        try writer.flush()
+        try writer.commit()
     }
 }

@@ -68,24 +68,40 @@ public enum DecisionJob {
         let rejects = try CSVWriter(path: options.rejects)
         try rejects.write(record: ["source", "line", "field", "reason", "message"])
         var keepColumns: [Int] = []
-        let summary = try forEachRow(engine: engine, options: options) { header in
-            keepColumns = try options.keep.map { try header.require($0) }
-            let writer = try CSVWriter(path: options.output)
-            try writer.write(record: options.keep + ["decision", "pd", "score", "grade", "max_amount", "max_tenor_months",
-                                                     "reason_1", "reason_2", "reason_3", "reason_4", "rule_hits"])
-            output = writer
-        } decided: { record, decision in
-            var row = keepColumns.map { record.string(at: $0) }
-            row += [decision.outcome.rawValue, format(decision.probabilityOfDefault), format(decision.score), decision.grade ?? "",
-                    format(decision.maxAmount), format(decision.maxTenorMonths)]
-            row += (0..<RiskEngine.maximumReasons).map { $0 < decision.reasons.count ? decision.reasons[$0].code : "" }
-            row.append(decision.ruleHits.map(\.ruleId).joined(separator: ";"))
-            try output?.write(record: row)
-        } rejected: { source, line, field, reason, message in
-            try rejects.write(record: [source, String(line), field, reason, message])
+        func decideRows() throws -> DecisionSummary {
+            try forEachRow(engine: engine, options: options) { header in
+                keepColumns = try options.keep.map { try header.require($0) }
+                let writer = try CSVWriter(path: options.output)
+                try writer.write(record: options.keep + ["decision", "pd", "score", "grade", "max_amount", "max_tenor_months",
+                                                         "reason_1", "reason_2", "reason_3", "reason_4", "rule_hits"])
+                output = writer
+            } decided: { record, decision in
+                var row = keepColumns.map { record.string(at: $0) }
+                row += [decision.outcome.rawValue, format(decision.probabilityOfDefault), format(decision.score), decision.grade ?? "",
+                        format(decision.maxAmount), format(decision.maxTenorMonths)]
+                row += (0..<RiskEngine.maximumReasons).map { $0 < decision.reasons.count ? decision.reasons[$0].code : "" }
+                row.append(decision.ruleHits.map(\.ruleId).joined(separator: ";"))
+                try output?.write(record: row)
+            } rejected: { source, line, field, reason, message in
+                try rejects.write(record: [source, String(line), field, reason, message])
+            }
         }
-        try output?.flush()
-        try rejects.flush()
+        let summary: DecisionSummary
+        do {
+            summary = try decideRows()
+        } catch BatchError.tooManyDecisionRejects(let limit, let partial) {
+            // A deliberate stop: the rows decided before it are the output, under the final names.
+            try output?.commit()
+            try rejects.commit()
+            throw BatchError.tooManyDecisionRejects(limit: limit, summary: partial)
+        } catch {
+            // A failure: what was decided stays in the .partial files; the final names are untouched.
+            try? output?.flush()
+            try? rejects.flush()
+            throw error
+        }
+        try output?.commit()
+        try rejects.commit()
         return summary
     }
 

@@ -5,28 +5,22 @@ public import FoundationEssentials
 /// Reads a model file from disk and validates it.
 public enum ModelFileLoader {
     /// Loads and validates the model file at `path`.
-    /// - Throws: ``CreditEngine/ModelLoadError`` naming the file and the JSON path of the problem.
-    public static func load(path: String) throws(ModelLoadError) -> ModelBundle {
-        let name = DocumentFile.name(of: path)
-        let bytes: Data
-        do { bytes = try DocumentFile.read(path: path) } catch {
-            throw ModelLoadError(source: name, path: "", problem: "cannot be read: \(error)")
-        }
-        return try ModelBundle(jsonData: bytes, source: name)
+    /// - Throws: ``CreditCSV/CSVError`` when the file cannot be opened or read (a missing file is
+    ///   ``CreditCSV/CSVError/cannotOpen(path:reason:)``); ``CreditEngine/ModelLoadError`` naming
+    ///   the file and the JSON path of a problem in its content.
+    public static func load(path: String) throws -> ModelBundle {
+        try ModelBundle(jsonData: try DocumentFile.read(path: path), source: DocumentFile.name(of: path))
     }
 }
 
 /// Reads a policy file from disk and validates it.
 public enum PolicyFileLoader {
     /// Loads, type-checks and verifies the digest of the policy file at `path`.
-    /// - Throws: ``CreditRules/PolicyLoadError`` naming the file, JSON path, rule and column.
-    public static func load(path: String) throws(PolicyLoadError) -> Policy {
-        let name = DocumentFile.name(of: path)
-        let bytes: Data
-        do { bytes = try DocumentFile.read(path: path) } catch {
-            throw PolicyLoadError(source: name, path: "", problem: "cannot be read: \(error)")
-        }
-        return try Policy(jsonData: bytes, source: name)
+    /// - Throws: ``CreditCSV/CSVError`` when the file cannot be opened or read;
+    ///   ``CreditRules/PolicyLoadError`` naming the file, JSON path, rule and column of a problem
+    ///   in its content.
+    public static func load(path: String) throws -> Policy {
+        try Policy(jsonData: try DocumentFile.read(path: path), source: DocumentFile.name(of: path))
     }
 }
 

@@ -60,7 +60,7 @@ public enum RuleScreenJob {
                         case .empty: break
                         case .notANumber, .notFinite:
                             try rejectWriter.write(record: [summary.source, String(record.line), column.name, "not_a_number",
-                                                            "'\(record.string(at: column.position))' is not a number"])
+                                                            "is not a number"])
                             summary.rowsRejected += 1
                             continue recordLoop
                         }
@@ -89,8 +89,8 @@ public enum RuleScreenJob {
                 }
             }
             try writer.write(text)
-            try writer.flush()
-            try rejectWriter.flush()
+            try writer.commit()
+            try rejectWriter.commit()
             return summary
         } catch {
             throw .csv(error)

@@ -21,8 +21,12 @@ public struct Shard: Sendable, Equatable, Codable, CustomStringConvertible {
         self.count = count
     }
 
-    /// Whether data row `row` (1-based) is in this part.
-    public func contains(row: Int) -> Bool { (row - 1) % count == index - 1 }
+    /// Whether data row `row` is in this part: CSV lines are 1-based, SQLite `rowid`s may be 0 or
+    /// negative, and every integer is in exactly one part.
+    public func contains(row: Int) -> Bool {
+        let remainder = row.subtractingReportingOverflow(1).partialValue % count
+        return (remainder < 0 ? remainder + count : remainder) == index - 1
+    }
 
     public var description: String { "\(index)/\(count)" }
 }
@@ -170,11 +174,11 @@ public enum ScoringJob {
         let sink = try makeSink(layout)
         let scorer = BlockScorer(
             bundle: bundle, header: header, plan: plan, layout: layout,
-            options: options, resumeAfter: sink.resumeAfter, collectsRows: sink.collectsRows)
+            options: options, resumeAfter: sink.resumeAfter ?? 0, collectsRows: sink.collectsRows)
         BatchScorer.limitLinearAlgebraThreads(to: 1)
 
         var summary = ScoringSummary(source: blocks.sourceName, model: bundle.reference, shard: options.shard)
-        summary.resumedAfterRow = sink.resumeAfter > 0 ? sink.resumeAfter : nil
+        summary.resumedAfterRow = sink.resumeAfter
         try await withThrowingTaskGroup(of: (Int, BlockScorer.Result).self) { group in
             var nextBlock: CSVBlock? = first
             var submitted = 0
@@ -217,9 +221,9 @@ public enum ScoringJob {
         let keepPositions = try layout.kept.map { name throws(CSVError) in try header.require(name) }
         let sink = try makeSink(layout)
         var summary = ScoringSummary(source: reader.sourceName, model: bundle.reference, shard: options.shard)
-        if sink.resumeAfter > 0 {
-            summary.resumedAfterRow = sink.resumeAfter
-            summary.rowsAlreadyStored = try reader.count(throughRowid: Int64(sink.resumeAfter))
+        if let resumeAfter = sink.resumeAfter {
+            summary.resumedAfterRow = resumeAfter
+            summary.rowsAlreadyStored = try reader.count(throughRowid: Int64(resumeAfter))
         }
         let flushEvery = max(options.batchSize * 8, 1)
         let scorecard = bundle.file.scorecard.map(ScorecardColumns.init)
@@ -230,7 +234,7 @@ public enum ScoringJob {
         }
         var batch = newBatch()
         var values = Array(repeating: FeatureValue.missing, count: model.features.count)
-        try reader.forEachRow(after: Int64(sink.resumeAfter)) { rowid, row in
+        try reader.forEachRow(after: sink.resumeAfter.map(Int64.init)) { rowid, row in
             let number = Int(rowid)
             if let shard = options.shard, !shard.contains(row: number) {
                 summary.rowsInOtherShards += 1
@@ -286,12 +290,12 @@ final class ScoreSink {
     private let csv: (output: CSVWriter, rejects: CSVWriter)?
     private let sqlite: SQLiteScoreWriter?
     private let collector: ((ScoredRow) -> Void)?
-    /// Rows up to this one are already stored (SQLite output of an earlier run); 0 otherwise.
-    let resumeAfter: Int
+    /// Rows up to this one are already stored (SQLite output of an earlier run); `nil` otherwise.
+    let resumeAfter: Int?
 
     /// A sink that hands every scored row to `collector` (rejects are only counted).
     init(collector: @escaping (ScoredRow) -> Void) {
-        (csv, sqlite, self.collector, resumeAfter) = (nil, nil, collector, 0)
+        (csv, sqlite, self.collector, resumeAfter) = (nil, nil, collector, nil)
     }
 
     init(_ output: ScoringOutput, layout: OutputLayout) throws {
@@ -304,7 +308,7 @@ final class ScoreSink {
             try rejects.write(record: ["source", "line", "field", "reason", "message"])
             csv = (writer, rejects)
             sqlite = nil
-            resumeAfter = 0
+            resumeAfter = nil
         case .sqlite(let path, let table):
             let writer = try SQLiteScoreWriter(path: path, table: table, keptColumns: layout.kept, withReasons: layout.reasons > 0)
             csv = nil
@@ -349,10 +353,10 @@ final class ScoreSink {
         summary.rejectsByReason.merge(batch.rejectsByReason, uniquingKeysWith: +)
     }
 
-    /// Flushes the CSV files.
+    /// Writes out the CSV files and renames them into place.
     func finish() throws {
-        try csv?.output.flush()
-        try csv?.rejects.flush()
+        try csv?.output.commit()
+        try csv?.rejects.commit()
     }
 }
 

@@ -18,7 +18,7 @@ public enum SyntheticFile {
             writer.formatter.append(integer: event ? 1 : 0)
             try writer.endRecord()
         }
-        try writer.flush()
+        try writer.commit()
         return (generator.trueIntercept, generator.trueCoefficients)
     }
 }
@@ -58,7 +58,7 @@ extension SyntheticFile {
                     score: scaling.score(linearPredictor: eta)))
             }
         }
-        try writer.flush()
+        try writer.commit()
         return try ModelFile(
             modelId: "synthetic-applications", modelVersion: "1.0.0", target: .init(column: "default", event: "1"),
             model: generator.trueModel, scaling: scaling, training: nil, examples: examples

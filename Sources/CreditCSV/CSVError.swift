@@ -5,6 +5,11 @@ public import CreditCore
 public enum CSVError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file cannot be opened.
     case cannotOpen(path: String, reason: String)
+    /// An output file cannot be created (no such directory, no permission).
+    case cannotCreate(path: String, reason: String)
+    /// Two of a job's files are the same file (an output would overwrite an input or another
+    /// output); nothing was opened.
+    case sameFile(first: String, second: String)
     /// Reading failed part-way.
     case readFailed(source: String, reason: String)
     /// Writing failed (disk full, closed pipe).
@@ -22,6 +27,10 @@ public enum CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .cannotOpen(let path, let reason):
             return "cannot open '\(path)': \(reason)"
+        case .cannotCreate(let path, let reason):
+            return "cannot create '\(path)': \(reason)"
+        case .sameFile(let first, let second):
+            return "'\(first)' and '\(second)' are the same file; name a different output"
         case .readFailed(let source, let reason):
             return "\(source): read failed: \(reason)"
         case .writeFailed(let destination, let reason):

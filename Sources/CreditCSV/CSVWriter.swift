@@ -2,36 +2,63 @@ import Glibc
 
 /// Writes CSV text to a file or standard output, through a buffer flushed every 256 KiB.
 ///
+/// A file is written under a temporary name, `PATH.partial` in the same directory, and only
+/// ``commit()`` renames it to `PATH` (after an `fsync`). A run that fails or is killed before
+/// then leaves `PATH.partial` with every record written so far, and never a plausible-looking
+/// partial file under the final name; an existing `PATH` is untouched until the rename.
+///
 /// Build records with ``formatter`` (or pass whole formatted blocks to ``write(_:)``), then call
-/// ``flush()`` at the end.
+/// ``commit()`` at the end.
 public final class CSVWriter {
     /// The destination's name, for messages.
     public let destinationName: String
     /// Records appended here are written by the next ``endRecord()`` or ``flush()``.
     public var formatter: CSVFormatter
     private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    /// Final and temporary path of a file destination; `nil` for standard output.
+    private let paths: (final: String, temporary: String)?
+    private var committed = false
     private static let flushThreshold = 256 << 10
 
-    /// Creates (or truncates) `path` for writing; `-` means standard output.
-    /// - Throws: ``CSVError/cannotOpen(path:reason:)``.
+    /// The suffix of the temporary file a destination is written to before ``commit()``.
+    public static let partialSuffix = ".partial"
+
+    /// Creates `PATH.partial` for writing (truncating an earlier one); `-` means standard output.
+    /// - Throws: ``CSVError/cannotCreate(path:reason:)``.
     public init(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(CSVError) {
         formatter = CSVFormatter(delimiter: delimiter, capacity: Self.flushThreshold + 4096)
         if path == "-" {
             destinationName = "stdout"
             descriptor = STDOUT_FILENO
-            ownsDescriptor = false
+            paths = nil
         } else {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw .cannotOpen(path: path, reason: systemErrorText()) }
+            let temporary = path + Self.partialSuffix
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .cannotCreate(path: path, reason: systemErrorText()) }
             destinationName = fileName(of: path)
             descriptor = fd
-            ownsDescriptor = true
+            paths = (path, temporary)
         }
     }
 
     deinit {
-        if ownsDescriptor { close(descriptor) }
+        if paths != nil, !committed { close(descriptor) }
+    }
+
+    /// Writes out everything buffered and, for a file, syncs it and renames `PATH.partial` to
+    /// `PATH`. Call once, at the end; nothing may be written after it.
+    /// - Throws: ``CSVError/writeFailed(destination:reason:)``.
+    public func commit() throws(CSVError) {
+        precondition(!committed, "a CSVWriter is committed once")
+        try flush()
+        guard let paths else { return }
+        guard fsync(descriptor) == 0 else { throw .writeFailed(destination: destinationName, reason: systemErrorText()) }
+        committed = true
+        let closed = close(descriptor)
+        guard closed == 0 else { throw .writeFailed(destination: destinationName, reason: systemErrorText()) }
+        guard rename(paths.temporary, paths.final) == 0 else {
+            throw .writeFailed(destination: destinationName, reason: systemErrorText())
+        }
     }
 
     /// Ends the formatter's current record; flushes when the buffer is full.

@@ -46,8 +46,9 @@ public struct RejectedRow: Sendable, Equatable {
 public final class SQLiteScoreWriter {
     /// `file.db:table`.
     public let destinationName: String
-    /// The largest source row already stored in either table (0 when both are empty).
-    public private(set) var lastWrittenRow: Int
+    /// The largest source row already stored in either table (`nil` when both are empty; source
+    /// rows are SQLite `rowid`s, which may be 0 or negative).
+    public private(set) var lastWrittenRow: Int?
     private let queue: DatabaseQueue
     private let insertScore: String
     private let insertReject: String
@@ -81,14 +82,14 @@ public final class SQLiteScoreWriter {
                 guard existing == expected else {
                     throw SQLiteError(source: destination, problem: "the table exists with columns \(existing), this run writes \(expected)")
                 }
-                let lastScore = try Int.fetchOne(db, sql: "SELECT max(source_row) FROM \(scores)") ?? 0
-                let lastReject = try Int.fetchOne(db, sql: "SELECT max(source_row) FROM \(rejects)") ?? 0
-                return max(lastScore, lastReject)
+                let lastScore = try Int.fetchOne(db, sql: "SELECT max(source_row) FROM \(scores)")
+                let lastReject = try Int.fetchOne(db, sql: "SELECT max(source_row) FROM \(rejects)")
+                return [lastScore, lastReject].compactMap { $0 }.max()
             }
         } catch let error as SQLiteError {
             throw error
         } catch let error as DatabaseError {
-            throw SQLiteError(source: destination, problem: error.message ?? "cannot be opened")
+            throw SQLiteError(source: destination, problem: error.message ?? "cannot be opened", kind: SQLiteError.kind(of: error, opening: true))
         } catch {
             throw SQLiteError(source: destination, problem: "cannot be opened: \(error)")
         }
@@ -119,10 +120,10 @@ public final class SQLiteScoreWriter {
                 return .commit
             }
         } catch let error as DatabaseError {
-            throw SQLiteError(source: destinationName, problem: error.message ?? "write failed")
+            throw SQLiteError(source: destinationName, problem: error.message ?? "write failed", kind: SQLiteError.kind(of: error, opening: false))
         } catch {
             throw SQLiteError(source: destinationName, problem: "write failed: \(error)")
         }
-        lastWrittenRow = max(lastWrittenRow, scored.last?.sourceRow ?? 0, rejected.last?.sourceRow ?? 0)
+        lastWrittenRow = ([lastWrittenRow, scored.last?.sourceRow, rejected.last?.sourceRow].compactMap { $0 }).max()
     }
 }

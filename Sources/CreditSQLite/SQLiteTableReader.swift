@@ -1,4 +1,5 @@
 import GRDB
+import Glibc
 
 /// One value read from SQLite, in the engine's own terms (no GRDB type crosses this module).
 public enum SQLiteValue: Sendable, Equatable {
@@ -23,6 +24,8 @@ public final class SQLiteTableReader {
     /// - Throws: ``SQLiteError`` when the file or table does not exist or cannot be read.
     public init(path: String, table: String) throws(SQLiteError) {
         let source = "\(fileName(of: path)):\(table)"
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw SQLiteError(source: source, problem: "no such database file", kind: .inputMissing) }
         do {
             var configuration = Configuration()
             configuration.readonly = true
@@ -36,7 +39,8 @@ public final class SQLiteTableReader {
         } catch let error as SQLiteError {
             throw error
         } catch let error as DatabaseError {
-            throw SQLiteError(source: source, problem: error.message ?? "cannot be opened")
+            let kind: SQLiteError.Kind = error.resultCode == .SQLITE_CANTOPEN ? .inputMissing : SQLiteError.kind(of: error, opening: false)
+            throw SQLiteError(source: source, problem: error.message ?? "cannot be opened", kind: kind)
         } catch {
             throw SQLiteError(source: source, problem: "cannot be opened: \(error)")
         }
@@ -57,14 +61,15 @@ public final class SQLiteTableReader {
     }
 
     /// Calls `body` with each row's `rowid` and values (in ``columns`` order), in `rowid` order,
-    /// starting after `rowid` `after`.
+    /// starting after `rowid` `after` (every row, negative and zero `rowid`s included, when `nil`).
     /// - Throws: ``SQLiteError`` when reading fails, or what `body` throws.
-    public func forEachRow(after: Int64 = .min, _ body: (Int64, [SQLiteValue]) throws -> Void) throws {
+    public func forEachRow(after: Int64? = nil, _ body: (Int64, [SQLiteValue]) throws -> Void) throws {
         let list = columns.map(quotedIdentifier).joined(separator: ", ")
-        let sql = "SELECT rowid, \(list) FROM \(quotedIdentifier(table)) WHERE rowid > ? ORDER BY rowid"
+        let filter = after == nil ? "" : " WHERE rowid > ?"
+        let sql = "SELECT rowid, \(list) FROM \(quotedIdentifier(table))\(filter) ORDER BY rowid"
         do {
             try queue.read { db in
-                let cursor = try Row.fetchCursor(db, sql: sql, arguments: [after])
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(after.map { [$0] } ?? []))
                 var values = Array(repeating: SQLiteValue.null, count: columns.count)
                 while let row = try cursor.next() {
                     let rowid: Int64 = row[0]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditBatch
+import CreditCSV
 import CreditEngine
 import Foundation
 
@@ -30,9 +31,11 @@ struct DecideCommand: ParsableCommand {
 
     func run() throws {
         let day = try asOf.map(parseDay)
+        let rejectsPath = rejects ?? (out == "-" ? "credit-decide.rejects.csv" : "\(out).rejects.csv")
         let summary = try reportingErrors {
+            try DistinctFiles.check(inputs: [model, policy, data], outputs: [out, rejectsPath])
             let engine = RiskEngine(model: try ModelFileLoader.load(path: model), policy: try PolicyFileLoader.load(path: policy))
-            var options = DecisionJobOptions(input: data, output: out, rejects: rejects ?? (out == "-" ? "credit-decide.rejects.csv" : "\(out).rejects.csv"))
+            var options = DecisionJobOptions(input: data, output: out, rejects: rejectsPath)
             options.dateColumn = dateColumn
             options.asOf = day
             options.keep = keep.flatMap { $0.split(separator: ",").map(String.init) }

@@ -2,14 +2,18 @@ import ArgumentParser
 import CreditBatch
 import CreditCSV
 import CreditEngine
+import CreditSQLite
 import CreditStore
 import Foundation
 
-/// Exit codes (sysexits.h): 64 usage, 65 bad data, 66 input missing, 70 internal, 74 I/O.
+/// Exit codes (sysexits.h): 64 usage, 65 bad data, 66 input missing, 70 internal, 73 output
+/// cannot be created, 74 I/O.
 enum ExitStatus {
+    static let usage = ExitCode(64)
     static let dataError = ExitCode(65)
     static let noInput = ExitCode(66)
     static let internalError = ExitCode(70)
+    static let cannotCreate = ExitCode(73)
     static let ioError = ExitCode(74)
 }
 
@@ -24,6 +28,7 @@ func reportedExitCode(for error: any Error) -> ExitCode {
     switch error {
     case let error as BatchError:
         if case .csv(let csv) = error { return exitCode(csv) }
+        if case .sqlite(let sqlite) = error { return exitCode(sqlite) }
         return ExitStatus.dataError
     case let error as CSVError:
         return exitCode(error)
@@ -34,9 +39,20 @@ func reportedExitCode(for error: any Error) -> ExitCode {
     }
 }
 
+private func exitCode(_ error: SQLiteError) -> ExitCode {
+    switch error.kind {
+    case .inputMissing: return ExitStatus.noInput
+    case .cannotCreate: return ExitStatus.cannotCreate
+    case .ioFailure: return ExitStatus.ioError
+    case .content: return ExitStatus.dataError
+    }
+}
+
 private func exitCode(_ error: CSVError) -> ExitCode {
     switch error {
     case .cannotOpen: return ExitStatus.noInput
+    case .cannotCreate: return ExitStatus.cannotCreate
+    case .sameFile: return ExitStatus.usage
     case .readFailed, .writeFailed: return ExitStatus.ioError
     default: return ExitStatus.dataError
     }

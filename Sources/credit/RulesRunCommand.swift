@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditBatch
+import CreditCSV
 import CreditEngine
 import Foundation
 
@@ -24,10 +25,12 @@ extension RulesCommand {
 
         func run() throws {
             let day = try parseDay(asOf)
+            let rejectsPath = rejects ?? (out == "-" ? "credit-rules.rejects.csv" : "\(out).rejects.csv")
             let summary = try reportingErrors {
-                try RuleScreenJob.run(
+                try DistinctFiles.check(inputs: [policy, data], outputs: [out, rejectsPath])
+                return try RuleScreenJob.run(
                     policy: try PolicyFileLoader.load(path: policy), input: data, output: out,
-                    rejects: rejects ?? (out == "-" ? "credit-rules.rejects.csv" : "\(out).rejects.csv"), asOf: day,
+                    rejects: rejectsPath, asOf: day,
                     keep: keep.map { $0.split(separator: ",").map(String.init) } ?? [])
             }
             if !quiet {

@@ -62,6 +62,19 @@ struct ScoreCommand: AsyncParsableCommand {
         return .csv(path: data ?? "-")
     }
 
+    /// Every file the job reads.
+    private var inputPaths: [String] { [model, data ?? fromSqlite ?? "-"] }
+
+    /// Every file the job writes.
+    private var outputPaths: [String] {
+        let written: [String]
+        switch output {
+        case .csv(let path, let rejects): written = [path, rejects]
+        case .sqlite(let path, _): written = [path]
+        }
+        return written + (summary.map { [$0] } ?? [])
+    }
+
     /// The output named by the flags (checked in `validate()`).
     private var output: ScoringOutput {
         if let toSqlite { return .sqlite(path: toSqlite, table: outTable ?? table ?? "scores") }
@@ -70,6 +83,7 @@ struct ScoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try reportingErrors { try DistinctFiles.check(inputs: inputPaths, outputs: outputPaths) }
         let started = Date()
         let progress = ProgressLine(enabled: !quiet, totalBytes: data.flatMap { $0 == "-" ? nil : fileSize($0) }, started: started)
         var options = ScoringJobOptions(input: input, output: output)

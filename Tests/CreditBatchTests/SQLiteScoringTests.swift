@@ -61,6 +61,50 @@ struct SQLiteScoringTests {
         #expect(isClose(Double(stored[0])!, expected.probabilityOfDefault, relative: 1e-15))
     }
 
+    @Test("rows whose rowid is 0 or negative are read, counted and sharded exactly once")
+    func zeroAndNegativeRowids() async throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.path("apps.db")
+        try sqlite(database, """
+            CREATE TABLE apps (id TEXT, income, age, region);
+            INSERT INTO apps (rowid, id, income, age, region) VALUES (-7, 'm7', 1, 30, 'jakarta');
+            INSERT INTO apps (rowid, id, income, age, region) VALUES (-1, 'm1', 2, 31, 'jakarta');
+            INSERT INTO apps (rowid, id, income, age, region) VALUES (0, 'z', 3, 32, 'bandung');
+            INSERT INTO apps (rowid, id, income, age, region) VALUES (1, 'p1', 4, 33, 'jakarta');
+            INSERT INTO apps (rowid, id, income, age, region) VALUES (5, 'p5', 5, 34, 'bandung');
+            """)
+        let whole = try await ScoringJob.run(
+            bundle: testBundle(),
+            options: ScoringJobOptions(input: .sqlite(path: database, table: "apps"), output: .sqlite(path: directory.path("all.db"), table: "s")))
+        #expect(whole.rowsRead == 5 && whole.rowsScored == 5)
+        #expect(try query(directory.path("all.db"), "SELECT source_row, id FROM s ORDER BY source_row") == ["-7|m7", "-1|m1", "0|z", "1|p1", "5|p5"])
+        var union: [String] = []
+        for index in 1...3 {
+            var options = ScoringJobOptions(
+                input: .sqlite(path: database, table: "apps"), output: .sqlite(path: directory.path("shard\(index).db"), table: "s"))
+            options.shard = Shard("\(index)/3")
+            let summary = try await ScoringJob.run(bundle: testBundle(), options: options)
+            #expect(summary.rowsRead + summary.rowsInOtherShards == 5)
+            union += try query(directory.path("shard\(index).db"), "SELECT source_row, id FROM s")
+        }
+        #expect(union.sorted() == ["-1|m1", "-7|m7", "0|z", "1|p1", "5|p5"])
+        // A rerun on the complete store resumes after its last row and reads nothing again.
+        let rerun = try await ScoringJob.run(
+            bundle: testBundle(),
+            options: ScoringJobOptions(input: .sqlite(path: database, table: "apps"), output: .sqlite(path: directory.path("all.db"), table: "s")))
+        #expect(rerun.resumedAfterRow == 5 && rerun.rowsRead == 0 && rerun.rowsAlreadyStored == 5)
+    }
+
+    @Test("a missing SQLite input is reported as missing, not as bad content")
+    func missingInput() async throws {
+        let directory = try TemporaryDirectory()
+        let options = ScoringJobOptions(input: .sqlite(path: directory.path("nope.db"), table: "apps"), output: .sqlite(path: directory.path("o.db"), table: "s"))
+        await #expect(throws: BatchError.sqlite(SQLiteError(source: "nope.db:apps", problem: "no such database file", kind: .inputMissing))) {
+            try await ScoringJob.run(bundle: testBundle(), options: options)
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("nope.db")))
+    }
+
     @Test("a second run resumes after the last stored row: nothing duplicated, nothing lost")
     func resumeAfterStoredRows() async throws {
         let directory = try TemporaryDirectory()

@@ -15,12 +15,12 @@ struct ImportRulesTests {
         "CreditRules": ["CreditCore", "CreditAudit", "RealModule", "FoundationEssentials"],
         "CreditEngine": ["CreditCore", "CreditStats", "CreditModels", "CreditAudit", "CreditRules", "FoundationEssentials"],
         "CreditCSV": ["CreditCore", "Glibc"],
-        "CreditSQLite": ["CreditCore", "GRDB"],
+        "CreditSQLite": ["CreditCore", "GRDB", "Glibc"],
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
         "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation", "Synchronization"],
         "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
                          "ServiceLifecycle", "Crypto", "Foundation", "Synchronization"],
-        "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation",
+        "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditSQLite", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation",
                    "CGlibcMalloc"],
     ]
 

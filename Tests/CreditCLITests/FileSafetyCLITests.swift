@@ -1,0 +1,86 @@
+import CreditTestSupport
+import Foundation
+import Testing
+
+private let logisticModel = RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json")
+private let scorecard = RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json")
+private let policy = RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json")
+
+/// Regression tests for batch runs that destroyed or cut their own files.
+@Suite("credit batch commands never destroy an input or leave a cut file under the final name")
+struct FileSafetyCLITests {
+    @Test(
+        "an output naming the input is refused with exit 64 before anything is opened",
+        arguments: [
+            ["--out", "{in}"], ["--out", "{dir}/./in.csv"], ["--out", "{link}"], ["--out", "{dir}/o.csv", "--rejects", "{in}"],
+            ["--out", "{dir}/o.csv", "--rejects", "{dir}/o.csv"], ["--out", "{dir}/o.csv", "--summary", "{in}"],
+            ["--out", "{dir}/o.csv", "--summary", "{model}"],
+        ])
+    func scoreRefusesSameFile(flags: [String]) throws {
+        let directory = try TemporaryDirectory()
+        let original = try String(contentsOfFile: germanCredit, encoding: .utf8)
+        let input = try directory.write("in.csv", original)
+        try FileManager.default.createSymbolicLink(atPath: directory.path("link.csv"), withDestinationPath: input)
+        let model = try directory.write("model.json", try String(contentsOfFile: logisticModel, encoding: .utf8))
+        let resolved = flags.map {
+            $0.replacingOccurrences(of: "{in}", with: input).replacingOccurrences(of: "{dir}", with: directory.path(""))
+                .replacingOccurrences(of: "{link}", with: directory.path("link.csv")).replacingOccurrences(of: "{model}", with: model)
+        }
+        let run = try credit(["score", "--model", model, "--data", input] + resolved)
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.contains("are the same file; name a different output"))
+        #expect(try directory.read("in.csv") == original)
+        #expect(try String(contentsOfFile: model, encoding: .utf8) == String(contentsOfFile: logisticModel, encoding: .utf8))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("o.csv")))
+    }
+
+    @Test("decide and rules run refuse an output naming the input")
+    func decideAndRulesRefuseSameFile() throws {
+        let directory = try TemporaryDirectory()
+        let original = try String(contentsOfFile: RepositoryPaths.path("datasets/applications_sample.csv"), encoding: .utf8)
+        let input = try directory.write("apps.csv", original)
+        let decide = try credit(["decide", "--model", scorecard, "--policy", policy, "--data", input, "--out", input])
+        #expect(decide.status == 64, "\(decide.stderr)")
+        let rules = try credit(["rules", "run", "--policy", policy, "--data", input, "--out", directory.path("o.csv"),
+                                "--rejects", input, "--as-of", "2026-01-15"])
+        #expect(rules.status == 64, "\(rules.stderr)")
+        #expect(try directory.read("apps.csv") == original)
+    }
+
+    @Test("an output that cannot be created exits 73 and leaves an earlier output untouched")
+    func outputCannotBeCreated() throws {
+        let directory = try TemporaryDirectory()
+        let previous = try directory.write("o.csv", "previous run\n")
+        let run = try credit(["score", "--model", logisticModel, "--data", germanCredit, "--out", previous,
+                              "--rejects", directory.path("no-such-directory/r.csv")])
+        #expect(run.status == 73, "\(run.stderr)")
+        #expect(run.stderr.contains("cannot create"))
+        #expect(try directory.read("o.csv") == "previous run\n")
+    }
+
+    @Test("a missing model file exits 66")
+    func missingModel() throws {
+        let directory = try TemporaryDirectory()
+        let run = try credit(["score", "--model", directory.path("nope.json"), "--data", germanCredit, "--out", directory.path("o.csv")])
+        #expect(run.status == 66, "\(run.stderr)")
+    }
+
+    @Test("decide stopped by --max-rejects keeps every row decided before the stop, with headers")
+    func decideKeepsRowsBeforeStop() throws {
+        let directory = try TemporaryDirectory()
+        var lines = try String(contentsOfFile: RepositoryPaths.path("datasets/applications_sample.csv"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).prefix(11).map(String.init)
+        lines[6] = lines[6].replacingOccurrences(of: ",true,false,", with: ",maybe,false,")  // line 7: ktp_verified
+        let input = try directory.write("in.csv", lines.joined(separator: "\n") + "\n")
+        let run = try credit(["decide", "--model", scorecard, "--policy", policy, "--data", input,
+                              "--out", directory.path("out.csv"), "--keep", "loan_id", "--max-rejects", "0"])
+        #expect(run.status == 65, "\(run.stderr)")
+        let out = try directory.read("out.csv").split(separator: "\n")
+        #expect(out.first?.hasPrefix("loan_id,decision,") == true)
+        #expect(out.count == 6, "header and the five rows before line 7")
+        let rejects = try directory.read("out.csv.rejects.csv").split(separator: "\n")
+        #expect(rejects.count == 2)
+        #expect(rejects[1].hasPrefix("in.csv,7,ktp_verified,invalid_value,"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path("out.csv.partial")))
+    }
+}
