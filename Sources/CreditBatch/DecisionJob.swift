@@ -222,9 +222,9 @@ public enum DecisionJob {
                 switch record.number(at: position) {
                 case .empty: fields[name] = .missing
                 case .value(let number) where kind != .text: fields[name] = .number(number)
-                case .notFinite where kind != .text: bad = (name, "not_finite", "'\(record.string(at: position))' is not a finite number")
+                case .notFinite where kind != .text: bad = (name, "not_finite", "is not a finite number")
                 case .notANumber where kind == .number:
-                    bad = (name, "not_a_number", "'\(record.string(at: position))' is not a number")
+                    bad = (name, "not_a_number", "is not a number")
                 default: fields[name] = .category(record.string(at: position))
                 }
                 if bad != nil { break }
@@ -234,7 +234,7 @@ public enum DecisionJob {
                 continue
             }
             guard case .value(let amount) = record.number(at: amountColumn), amount > 0 else {
-                try reject(record.line, "amount", "not_a_number", "'\(record.string(at: amountColumn))' is not a positive amount")
+                try reject(record.line, "amount", "not_a_number", "is not a positive amount")
                 continue
             }
             var tenor: Double?
@@ -243,7 +243,7 @@ public enum DecisionJob {
                 case .value(let months): tenor = months
                 case .empty: tenor = nil
                 default:
-                    try reject(record.line, "tenor_months", "not_a_number", "'\(record.string(at: tenorColumn))' is not a number")
+                    try reject(record.line, "tenor_months", "not_a_number", "is not a number")
                     continue
                 }
             }
@@ -252,7 +252,7 @@ public enum DecisionJob {
                 date = asOf
             } else {
                 guard let day = CalendarDay(iso: record.string(at: dateColumn!)) else {
-                    try reject(record.line, dateName, "not_a_date", "'\(record.string(at: dateColumn!))' is not an ISO 8601 date")
+                    try reject(record.line, dateName, "not_a_date", "is not an ISO 8601 date")
                     continue
                 }
                 date = day

@@ -1,4 +1,4 @@
-public import CreditEngine
+import CreditEngine
 public import CreditCSV
 
 /// AUC, Gini and KS of a file that already holds scores and outcomes.
@@ -60,7 +60,7 @@ public enum ScoredFileEvaluator {
                 guard case .value(let score) = record.number(at: scorePosition) else {
                     throw BatchError.invalidValue(
                         InputLocation(source: source, line: record.line, field: scoreColumn),
-                        detail: "'\(record.string(at: scorePosition))' is not a finite number")
+                        detail: "is not a finite number")
                 }
                 parsed.scores.append(higherIsSafer ? -score : score)
                 parsed.flags.append(record.withFieldBytes(at: targetPosition) { $0.elementsEqual(eventBytes) } ? 1 : 0)

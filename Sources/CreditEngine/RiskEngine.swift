@@ -123,7 +123,7 @@ public struct RiskEngine: Sendable {
             let value = application.fields[input.name] ?? .missing
             do { try row.set(input.slot, to: value) } catch { throw ApplicationError(field: input.name, problem: error.description) }
             if let allowed = input.values, case .category(let text) = value, !allowed.contains(text) {
-                throw ApplicationError(field: input.name, problem: "'\(text)' is not one of \(allowed.sorted().joined(separator: ", "))")
+                throw ApplicationError(field: input.name, problem: "is not one of \(allowed.sorted().joined(separator: ", "))")
             }
             if input.required, value == .missing {
                 operational.append(Self.operational("OPS-MISSING-INPUT", "required input '\(input.name)' is missing",

@@ -132,9 +132,10 @@ public enum BureauValueError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case .outOfRange(let x, let low, let high): return "\(x) is outside the bureau's range \(low)–\(high)"
-        case .notAGrade(let x): return "\(x) is not a whole collectibility grade"
-        case .notAScore(let text): return "'\(text)' is neither a score nor 'no_record'"
+        // The value is never shown: a bureau answer is applicant data.
+        case .outOfRange(_, let low, let high): return "is outside the bureau's range \(low)–\(high)"
+        case .notAGrade: return "is not a whole collectibility grade"
+        case .notAScore: return "is neither a score nor 'no_record'"
         }
     }
 }

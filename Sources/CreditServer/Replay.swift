@@ -2,19 +2,24 @@ public import CreditEngine
 public import CreditStore
 import Foundation
 
-/// Re-evaluates stored decisions with the model and policy they were made with and confirms the
-/// outputs are identical (decision, score, PD and rule hits).
+/// Re-evaluates stored decisions with the model and policy they were made with and confirms that
+/// the full response the Loan service was given (decision, score, PD, grade, limits, reasons, rule
+/// hits) is rebuilt byte for byte. Every row is reported: identical, differing, undecryptable, or
+/// made with other versions.
 public enum Replay {
     public struct Report: Sendable {
         /// Decisions re-evaluated and found identical.
         public var identical = 0
         /// Decisions whose replay differs: score id and what differs.
         public var differing: [(scoreId: String, problem: String)] = []
+        /// Decisions whose stored inputs the key cannot decrypt (a wrong key, or an altered row).
+        public var undecryptable: [String] = []
         /// Decisions made with another model or policy version than the ones supplied.
         public var otherVersions = 0
     }
 
     /// Replays every decision of `store` made with `engine`'s exact model and policy (by digest).
+    /// - Throws: ``CreditStore/StoreError`` when the store cannot be read at all.
     public static func run(store: DecisionStore, engine: RiskEngine) throws(StoreError) -> Report {
         var report = Report()
         let policyDigest = engine.policy.file.contentSHA256 ?? ""
@@ -23,30 +28,44 @@ public enum Replay {
                 report.otherVersions += 1
                 continue
             }
-            guard let inputs = try? JSONDecoder().decode(StoredInputs.self, from: stored.inputsJSON),
-                let date = CalendarDay(iso: stored.applicationDate)
-            else {
-                report.differing.append((stored.scoreId, "the stored inputs cannot be read"))
+            guard case .success(let inputsJSON) = stored.inputsJSON else {
+                report.undecryptable.append(stored.scoreId)
                 continue
             }
-            let fields = inputs.fields.filter { !$0.key.hasPrefix("applicant.") }
-            let decision: Decision
-            do {
-                decision = try engine.decide(Application(amount: stored.amount, tenorMonths: stored.tenorMonths, date: date, fields: fields))
-            } catch {
-                report.differing.append((stored.scoreId, "now refused: \(error)"))
-                continue
+            switch compare(stored, inputsJSON: inputsJSON, engine: engine) {
+            case nil: report.identical += 1
+            case let problem?: report.differing.append((stored.scoreId, problem))
             }
-            let hits = decision.ruleHits.map(\.ruleId)
-            let storedHits = ((try? JSONSerialization.jsonObject(with: Data(stored.ruleHitsJSON.utf8))) as? [[String: Any]] ?? [])
-                .compactMap { $0["rule_id"] as? String }
-            var problems: [String] = []
-            if decision.outcome.rawValue != stored.decision { problems.append("decision \(decision.outcome.rawValue), stored \(stored.decision)") }
-            if decision.score != stored.score { problems.append("score \(decision.score.map { "\($0)" } ?? "none"), stored \(stored.score.map { "\($0)" } ?? "none")") }
-            if decision.probabilityOfDefault != stored.probabilityOfDefault { problems.append("PD differs") }
-            if hits != storedHits { problems.append("rule hits \(hits), stored \(storedHits)") }
-            if problems.isEmpty { report.identical += 1 } else { report.differing.append((stored.scoreId, problems.joined(separator: "; "))) }
         }
         return report
+    }
+
+    /// What differs between a stored decision and its replay, or nil when they are identical.
+    private static func compare(_ stored: DecisionStore.Stored, inputsJSON: Data, engine: RiskEngine) -> String? {
+        guard let inputs = try? JSONDecoder().decode(StoredInputs.self, from: inputsJSON), let date = CalendarDay(iso: stored.applicationDate)
+        else { return "the stored inputs cannot be read" }
+        let fields = inputs.fields.filter { !$0.key.hasPrefix("applicant.") }
+        let decision: Decision
+        do {
+            decision = try engine.decide(Application(amount: stored.amount, tenorMonths: stored.tenorMonths, date: date, fields: fields))
+        } catch {
+            return "now refused: \(error.field) \(error.problem)"
+        }
+        var problems: [String] = []
+        if decision.outcome.rawValue != stored.decision { problems.append("decision \(decision.outcome.rawValue), stored \(stored.decision)") }
+        if decision.score != stored.score { problems.append("score \(decision.score.map { "\($0)" } ?? "none"), stored \(stored.score.map { "\($0)" } ?? "none")") }
+        if decision.probabilityOfDefault != stored.probabilityOfDefault { problems.append("PD differs") }
+        switch stored.response {
+        case .failure(let error):
+            problems.append("\(error)")
+        case .success(let response):
+            let rebuilt = ScoreResponse(
+                scoreId: stored.scoreId, evaluationId: stored.evaluationId, createdAt: stored.createdAt, eventId: stored.eventId,
+                loanId: stored.loanId, decision: decision, engine: engine)
+            if response.status != 201 || (try? rebuilt.jsonText()).map({ Data($0) }) != response.body {
+                problems.append("the stored response differs from the replayed one (decision, limits, reasons or rule hits)")
+            }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 }

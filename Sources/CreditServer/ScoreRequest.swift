@@ -39,7 +39,23 @@ struct ScoreRequest {
 
     static let topLevel: Set<String> = ["event_id", "user_id", "loan_id", "amount", "timestamp", "tenor_months", "features", "bureau", "applicant"]
     static let maximumIdentifierLength = 128
-    static let lineBreaks: Set<Unicode.Scalar> = ["\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}"]
+    /// What `event_id`, `user_id`, `loan_id` and `Idempotency-Key` may hold.
+    static let identifierRule = "must be 1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'"
+
+    /// Whether `text` is a safe identifier: `[A-Za-z0-9._:-]{1,128}`. No NUL, control, bidi or
+    /// other character that a store or a log could cut, reorder or misread.
+    static func isSafeIdentifier(_ text: some StringProtocol) -> Bool {
+        let bytes = text.utf8
+        return !bytes.isEmpty && bytes.count <= maximumIdentifierLength && bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "-"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
 
     /// Parses `body`; `knownFeatures` and `knownBureauInputs` are the names the engine reads.
     static func parse(_ body: Data, knownFeatures: Set<String>, knownBureauInputs: Set<String>) -> Result<ScoreRequest, ValidationFailure> {
@@ -55,11 +71,9 @@ struct ScoreRequest {
 
         func identifier(_ key: String) -> String {
             switch object[key] {
-            // Characters as JSON Schema counts them (code points), and no line break of any kind.
-            case .string(let text) where !text.isEmpty && text.unicodeScalars.count <= maximumIdentifierLength
-                && !text.unicodeScalars.contains(where: { Self.lineBreaks.contains($0) }):
+            case .string(let text) where isSafeIdentifier(text):
                 return text
-            case .string: problems.append(FieldProblem(field: key, problem: "must be 1 to \(maximumIdentifierLength) characters on one line"))
+            case .string: problems.append(FieldProblem(field: key, problem: identifierRule))
             case nil: problems.append(FieldProblem(field: key, problem: "is required"))
             case let other?: problems.append(FieldProblem(field: key, problem: "must be a string, not \(other.kind)"))
             }
@@ -77,10 +91,10 @@ struct ScoreRequest {
         var date = CalendarDay(daysSinceEpoch: 0)
         switch object["timestamp"] {
         case .string(let text):
-            if let day = CalendarDay(iso: text), text.utf8.count >= 20 || text.utf8.count == 10 {
+            if let day = CalendarDay(rfc3339DateTime: text) {
                 (timestamp, date) = (text, day)
             } else {
-                problems.append(FieldProblem(field: "timestamp", problem: "must be an ISO 8601 date-time like 2026-03-01T10:15:00+07:00"))
+                problems.append(FieldProblem(field: "timestamp", problem: "must be an RFC 3339 date-time like 2026-03-01T10:15:00+07:00"))
             }
         case nil: problems.append(FieldProblem(field: "timestamp", problem: "is required"))
         case let other?: problems.append(FieldProblem(field: "timestamp", problem: "must be a string, not \(other.kind)"))

@@ -50,10 +50,17 @@ struct ScoreResponse: Encodable {
     }
 
     init(scoreId: String, evaluationId: String, createdAt: String, request: ScoreRequest, decision: Decision, engine: RiskEngine) {
+        self.init(
+            scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, eventId: request.eventId, loanId: request.loanId,
+            decision: decision, engine: engine)
+    }
+
+    /// The response to the application `eventId` of `loanId`, as first given and as a replay rebuilds it.
+    init(scoreId: String, evaluationId: String, createdAt: String, eventId: String, loanId: String, decision: Decision, engine: RiskEngine) {
         self.scoreId = scoreId
         self.evaluationId = evaluationId
-        self.eventId = request.eventId
-        self.loanId = request.loanId
+        self.eventId = eventId
+        self.loanId = loanId
         self.createdAt = createdAt
         model = Version(id: engine.model.file.modelId, version: engine.model.file.modelVersion, sha256: engine.model.contentSHA256)
         policy = Version(id: engine.policy.file.policyId, version: engine.policy.file.policyVersion, sha256: engine.policy.file.contentSHA256 ?? "")

@@ -1,5 +1,5 @@
 import CreditBatch
-public import CreditEngine
+import CreditEngine
 import CreditStore
 import Foundation
 import HTTPTypes
@@ -31,7 +31,14 @@ public enum ScoreServer {
     ) async throws {
         let engine = RiskEngine(
             model: try ModelFileLoader.load(path: configuration.model), policy: try PolicyFileLoader.load(path: configuration.policy))
-        let store = try DecisionStore(path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()))
+        let checkpoints = try configuration.checkpointLog { checkpoint in
+            logger.info("checkpoint", metadata: [
+                "chain": "\(checkpoint.chain)", "seq": "\(checkpoint.seq)", "head": "\(checkpoint.head)", "time": "\(checkpoint.time)",
+                "signature": "\(checkpoint.signature)",
+            ])
+        }
+        let store = try DecisionStore(
+            path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()), checkpoints: checkpoints)
         let service = ScoreService(engine: engine, store: store)
         let access = try AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt)
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
@@ -87,7 +94,12 @@ public enum ScoreServer {
         api.get("scores/{id}") { request, context in
             try authorize(request, access: access, role: .reader)
             let id = try context.parameters.require("id")
-            guard let stored = try? service.store.response(forScore: id.lowercased()) else {
+            let found: StoredResponse?
+            do throws(StoreError) { found = try service.store.response(forScore: id.lowercased()) } catch {
+                context.logger.error("stored response refused", metadata: ["problem": "\(error)"])
+                throw APIProblem.storeRead(error)
+            }
+            guard let stored = found else {
                 throw APIProblem(status: 404, slug: "not-found", title: "Not found", detail: "no score with this id")
             }
             return raw(stored.body, status: .ok)
@@ -95,7 +107,11 @@ public enum ScoreServer {
         api.get("loans/{loan_id}/scores") { request, context in
             try authorize(request, access: access, role: .reader)
             let loanId = try context.parameters.require("loan_id")
-            let responses = (try? service.store.responses(forLoan: loanId)) ?? []
+            let responses: [Data]
+            do throws(StoreError) { responses = try service.store.responses(forLoan: loanId) } catch {
+                context.logger.error("stored response refused", metadata: ["problem": "\(error)"])
+                throw APIProblem.storeRead(error)
+            }
             var bytes = Data("{\"loan_id\":".utf8)
             bytes.append(try JSONEncoder().encode(loanId))
             bytes.append(contentsOf: Array(",\"scores\":[".utf8))

@@ -13,6 +13,16 @@ struct APIProblem: Error {
     var detail: String
     var errors: [FieldProblem] = []
     var retryAfterSeconds: Int?
+
+    /// The problem a failed read of a stored response gives: 500 when the stored bytes fail their
+    /// integrity check (they are never served), 503 when the store cannot be read.
+    static func storeRead(_ error: StoreError) -> APIProblem {
+        if case .integrity = error {
+            return APIProblem(status: 500, slug: "integrity", title: "Stored decision failed its integrity check",
+                              detail: "the stored response does not match the audit trail; it is not served")
+        }
+        return APIProblem(status: 503, slug: "store-unavailable", title: "The decision store is unavailable", detail: "try again later")
+    }
 }
 
 /// What `POST /api/v1/scores` does, without HTTP: validate, deduplicate, decide, store.
@@ -49,8 +59,10 @@ final class ScoreService: Sendable {
         case .failure(let failure):
             throw APIProblem(status: 422, slug: "invalid-request", title: "The request body is invalid", detail: failure.detail, errors: failure.problems)
         }
-        if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
-            throw APIProblem(status: 400, slug: "invalid-idempotency-key", title: "Invalid Idempotency-Key", detail: "the key must be 1 to 255 bytes")
+        if let key = idempotencyKey, !ScoreRequest.isSafeIdentifier(key) {
+            throw APIProblem(status: 422, slug: "invalid-idempotency-key", title: "Invalid Idempotency-Key",
+                             detail: "Idempotency-Key \(ScoreRequest.identifierRule)",
+                             errors: [FieldProblem(field: "Idempotency-Key", problem: ScoreRequest.identifierRule)])
         }
         let key = idempotencyKey ?? "event:\(request.eventId)"
         let requestHash = ContentDigest.sha256Hex(body)
@@ -64,14 +76,16 @@ final class ScoreService: Sendable {
                 } catch let problem as APIProblem {
                     // A stored response stands even where this engine would now refuse the input
                     // (a model or policy changed since it was stored).
-                    if let stored = try? self.store.response(forKey: key) { return stored }
+                    let stored: StoredResponse?
+                    do throws(StoreError) { stored = try self.store.response(forKey: key) } catch { throw APIProblem.storeRead(error) }
+                    if let stored { return stored }
                     throw problem
                 } catch let error as StoreError {
                     if case .idempotencyConflict = error {
                         throw APIProblem(status: 422, slug: "idempotency-conflict", title: "Idempotency key reused",
                                          detail: "this idempotency key was already used with a different request body")
                     }
-                    throw APIProblem(status: 503, slug: "store-unavailable", title: "The decision store is unavailable", detail: "try again later")
+                    throw APIProblem.storeRead(error)
                 } catch let error as APIProblem {
                     throw error
                 } catch {

@@ -1,5 +1,6 @@
 import CreditEngine
-public import Foundation
+public import CreditStore
+import Foundation
 
 /// The `credit serve --config FILE` document (JSON). Paths are relative to the file.
 public struct ServerConfiguration: Sendable, Decodable {
@@ -52,6 +53,13 @@ public struct ServerConfiguration: Sendable, Decodable {
     public var maxBodyBytes: Int?
     /// `trace`, `debug`, `info` (default), `notice`, `warning`, `error`.
     public var logLevel: String?
+    /// Ed25519 private key (base64, from `credit audit keygen`) that signs a checkpoint after every
+    /// committed batch, from a file or an environment variable; no checkpoints when neither is set.
+    public var checkpointKeyFile: String?
+    public var checkpointKeyEnvironment: String?
+    /// The log the signed checkpoints are appended to, outside the database (one JSON line each).
+    /// Required with a checkpoint key.
+    public var checkpointLog: String?
 
     /// Reads and checks a configuration file, resolving its relative paths.
     public static func load(path: String) throws(ConfigurationProblem) -> ServerConfiguration {
@@ -72,26 +80,54 @@ public struct ServerConfiguration: Sendable, Decodable {
         configuration.policy = resolve(configuration.policy)
         configuration.store = resolve(configuration.store)
         configuration.storeKeyFile = configuration.storeKeyFile.map(resolve)
+        configuration.checkpointKeyFile = configuration.checkpointKeyFile.map(resolve)
+        configuration.checkpointLog = configuration.checkpointLog.map(resolve)
+        if (configuration.checkpointKeyFile != nil || configuration.checkpointKeyEnvironment != nil) != (configuration.checkpointLog != nil) {
+            throw ConfigurationProblem("\(path): checkpointLog and a checkpoint key (checkpointKeyFile or checkpointKeyEnvironment) go together")
+        }
         guard (0...65535).contains(configuration.port) else { throw ConfigurationProblem("\(path): port must be 0 to 65535") }
         guard !configuration.apiKeys.isEmpty else { throw ConfigurationProblem("\(path): apiKeys: at least one key is needed") }
-        for key in configuration.apiKeys where key.sha256.count != 64 || !key.sha256.allSatisfy(\.isHexDigit) {
-            throw ConfigurationProblem("\(path): apiKeys '\(key.id)': sha256 must be 64 hex digits (printf %s KEY | sha256sum)")
+        for key in configuration.apiKeys {
+            // ASCII hex only: Character.isHexDigit also accepts full-width digits.
+            let isHex = key.sha256.utf8.count == 64 && key.sha256.utf8.allSatisfy { byte in
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+            }
+            guard isHex else { throw ConfigurationProblem("\(path): apiKeys '\(key.id)': sha256 must be 64 hex digits (printf %s KEY | sha256sum)") }
+            try checkRate(key.ratePerSecond, burst: key.burst, at: "\(path): apiKeys '\(key.id)'")
         }
+        if let jwt = configuration.jwt { try checkRate(jwt.ratePerSecond, burst: jwt.burst, at: "\(path): jwt") }
         if let limit = configuration.maxBodyBytes, limit < 1024 { throw ConfigurationProblem("\(path): maxBodyBytes must be at least 1024") }
         return configuration
     }
 
+    /// A rate limit must be a finite rate above 0 per second and a burst of at least 1.
+    private static func checkRate(_ rate: Double?, burst: Double?, at place: String) throws(ConfigurationProblem) {
+        if let rate, !(rate.isFinite && rate > 0) {
+            throw ConfigurationProblem("\(place): ratePerSecond must be a number above 0 (leave it out for no limit)")
+        }
+        if let burst, !(burst.isFinite && burst >= 1) { throw ConfigurationProblem("\(place): burst must be a number of at least 1") }
+    }
+
     /// The store secret's base64 text, from the key file or the environment.
     public func storeSecretText() throws(ConfigurationProblem) -> String {
-        if let file = storeKeyFile {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ConfigurationProblem("store key file \(file) cannot be read") }
-            return text
+        guard storeKeyFile != nil || storeKeyEnvironment != nil else {
+            throw ConfigurationProblem("set storeKeyFile or storeKeyEnvironment: applicant inputs are stored encrypted")
         }
-        if let name = storeKeyEnvironment {
-            guard let text = ProcessInfo.processInfo.environment[name] else { throw ConfigurationProblem("environment variable \(name) is not set") }
-            return text
+        do { return try SecretText.read(file: storeKeyFile, environment: storeKeyEnvironment, what: "store key") } catch {
+            throw ConfigurationProblem(error.description)
         }
-        throw ConfigurationProblem("set storeKeyFile or storeKeyEnvironment: applicant inputs are stored encrypted")
+    }
+
+    /// The checkpoint log, when a checkpoint key is configured; each checkpoint is also given to `emit`.
+    public func checkpointLog(emit: @escaping @Sendable (Checkpoint) -> Void) throws(ConfigurationProblem) -> CheckpointLog? {
+        guard let path = checkpointLog else { return nil }
+        do {
+            let text = try SecretText.read(file: checkpointKeyFile, environment: checkpointKeyEnvironment, what: "checkpoint key")
+            return try CheckpointLog(path: path, signer: try CheckpointSigner(base64: text), emit: emit)
+        } catch {
+            throw ConfigurationProblem(error.description)
+        }
     }
 }
 

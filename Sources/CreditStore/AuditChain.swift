@@ -19,6 +19,9 @@ struct ScoreRow: Encodable {
 struct EvaluationRow: Encodable {
     var seq: Int64
     var id, scoreId, createdAt, policyId, policyVersion, policySHA256, decision, ruleHits, reasons: String
+    /// ``StoredResponse/digest(status:body:)`` of the answer given; `nil` in rows written before
+    /// the store recorded it.
+    var responseSHA256: String?
     var prevHash: String
 }
 
@@ -84,10 +87,13 @@ extension EvaluationRow: ChainedRow {
     func canonicalJSON() throws -> [UInt8] {
         var json = JSONTextWriter()
         json.beginObject()
-        for (key, value) in [
+        let fields: [(String, String?)] = [
             ("createdAt", createdAt), ("decision", decision), ("id", id), ("policyId", policyId), ("policySHA256", policySHA256),
-            ("policyVersion", policyVersion), ("prevHash", prevHash), ("reasons", reasons), ("ruleHits", ruleHits), ("scoreId", scoreId),
-        ] {
+            ("policyVersion", policyVersion), ("prevHash", prevHash), ("reasons", reasons), ("responseSHA256", responseSHA256),
+            ("ruleHits", ruleHits), ("scoreId", scoreId),
+        ]
+        for (key, value) in fields {
+            guard let value else { continue }
             json.key(key)
             json.string(value)
         }
@@ -113,107 +119,250 @@ public enum AuditChain {
 
     /// The result of verifying one chain.
     public struct ChainReport: Sendable, Equatable, CustomStringConvertible {
+        /// One bad row (or the head, or the schema) and what is wrong with it.
+        public struct Problem: Sendable, Equatable, CustomStringConvertible {
+            /// The row's sequence number; 0 for a problem of the table as a whole.
+            public var seq: Int64
+            public var problem: String
+            public var description: String { seq > 0 ? "row \(seq): \(problem)" : problem }
+        }
+
         public var table: String
         public var rows: Int
         /// The last row's hash (to anchor outside the database).
         public var headHash: String
-        /// The first bad row and what is wrong with it; nil when the chain holds.
-        public var firstProblem: (seq: Int64, problem: String)?
+        /// Every problem found, in sequence order; empty when the chain holds.
+        public var problems: [Problem] = []
 
-        public static func == (a: ChainReport, b: ChainReport) -> Bool {
-            a.table == b.table && a.rows == b.rows && a.headHash == b.headHash && a.firstProblem?.seq == b.firstProblem?.seq
-                && a.firstProblem?.problem == b.firstProblem?.problem
+        /// The first problem, if any.
+        public var firstProblem: Problem? { problems.first }
+
+        /// The report in text: every problem up to `limit`, then how many more.
+        public func text(limit: Int = 20) -> String {
+            guard !problems.isEmpty else { return "\(table): \(rows) rows, chain intact, head \(headHash)" }
+            var lines = problems.prefix(limit).map { "\(table): \($0)" }
+            if problems.count > limit { lines.append("\(table): \(problems.count - limit) more problems (see --json)") }
+            return lines.joined(separator: "\n")
         }
 
-        public var description: String {
-            if let problem = firstProblem { return "\(table): row \(problem.seq): \(problem.problem)" }
-            return "\(table): \(rows) rows, chain intact, head \(headHash)"
-        }
+        public var description: String { text() }
     }
 
-    /// Verifies both chains of the store at `path` (opened read-only).
-    /// - Throws: ``StoreError/database(_:)`` when the file cannot be read as a store.
-    public static func verify(path: String, secret: StoreSecret) throws(StoreError) -> [ChainReport] {
+    /// Verifies both chains of the store at `path` (opened read-only), and the store's schema:
+    /// every row is decoded with typed checks (a value of another type is a problem of that row,
+    /// never a crash), every problem is reported, and the walk goes on after one.
+    ///
+    /// With `checkpoints` (the latest signed checkpoint of each chain, from
+    /// ``CheckpointLog/latest(path:publicKey:)``), a chain that ends before a checkpoint (rolled
+    /// back, an older backup, wiped) or whose row at the checkpoint has another hash (forked) is
+    /// a problem too.
+    /// - Throws: ``StoreError/missingStore(_:)`` when there is no file at `path`;
+    ///   ``StoreError/database(_:)`` when the file cannot be read as a store.
+    public static func verify(path: String, secret: StoreSecret, checkpoints: [String: Checkpoint] = [:]) throws(StoreError) -> [ChainReport] {
+        guard FileManager.default.fileExists(atPath: path) else { throw .missingStore(path) }
         var configuration = Configuration()
         configuration.readonly = true
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             return try queue.read { db in
-                [try verifyScores(db, secret: secret), try verifyEvaluations(db, secret: secret)]
+                var scores = try verifyScores(db, secret: secret)
+                var evaluations = try verifyEvaluations(db, secret: secret)
+                scores.problems += try checkpointProblems(db, report: scores, checkpoint: checkpoints["credit_scores"])
+                evaluations.problems += try checkpointProblems(db, report: evaluations, checkpoint: checkpoints["risk_evaluations"])
+                let schema = try DecisionStore.schemaProblems(db).map { ChainReport.Problem(seq: 0, problem: $0) }
+                scores.problems.insert(contentsOf: schema, at: 0)
+                return [scores, evaluations]
             }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw .database("\(path): \(error)")
         }
     }
 
+    /// Where a chain stands against its latest signed checkpoint.
+    private static func checkpointProblems(_ db: Database, report: ChainReport, checkpoint: Checkpoint?) throws -> [ChainReport.Problem] {
+        guard let checkpoint else { return [] }
+        let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM \(report.table)") ?? 0
+        guard last >= checkpoint.seq else {
+            return [.init(
+                seq: 0,
+                problem: "the store ends at row \(last), behind the signed checkpoint of row \(checkpoint.seq) at \(checkpoint.time) "
+                    + "(rows removed at the end, an older copy put in place, or wiped)")]
+        }
+        let hash = try String.fetchOne(db, sql: "SELECT row_hash FROM \(report.table) WHERE seq = ?", arguments: [checkpoint.seq])
+        guard hash == checkpoint.head else {
+            return [.init(seq: checkpoint.seq, problem: "its hash differs from the signed checkpoint of \(checkpoint.time) (the chain was forked or rewritten)")]
+        }
+        return []
+    }
+
+    /// Typed access to the columns of one row; a value of another type is recorded, not trapped.
+    private struct Columns {
+        let row: Row
+        var problems: [String] = []
+
+        mutating func text(_ column: String) -> String {
+            switch row[column] as DatabaseValue? {
+            case .some(let value):
+                if case .string(let text) = value.storage { return text }
+                problems.append("column \(column) holds \(Self.kind(value)), not text")
+            case .none: problems.append("column \(column) is absent")
+            }
+            return ""
+        }
+
+        mutating func optionalText(_ column: String) -> String? {
+            guard let value = row[column] as DatabaseValue?, !value.isNull else { return nil }
+            return text(column)
+        }
+
+        mutating func integer(_ column: String) -> Int64 {
+            if let value = row[column] as DatabaseValue?, case .int64(let number) = value.storage { return number }
+            problems.append("column \(column) does not hold an integer")
+            return 0
+        }
+
+        mutating func optionalNumber(_ column: String) -> Double? {
+            guard let value = row[column] as DatabaseValue?, !value.isNull else { return nil }
+            switch value.storage {
+            case .double(let number): return number
+            case .int64(let number): return Double(number)
+            default:
+                problems.append("column \(column) holds \(Self.kind(value)), not a number")
+                return nil
+            }
+        }
+
+        mutating func number(_ column: String) -> Double {
+            if let number = optionalNumber(column) { return number }
+            if problems.last?.hasPrefix("column \(column)") != true { problems.append("column \(column) is NULL") }
+            return 0
+        }
+
+        mutating func blob(_ column: String) -> Data {
+            if let value = row[column] as DatabaseValue?, case .blob(let data) = value.storage { return data }
+            problems.append("column \(column) does not hold a blob")
+            return Data()
+        }
+
+        private static func kind(_ value: DatabaseValue) -> String {
+            switch value.storage {
+            case .null: return "NULL"
+            case .int64: return "an integer"
+            case .double: return "a real"
+            case .string: return "text"
+            case .blob: return "a blob"
+            }
+        }
+    }
+
     private static func verifyScores(_ db: Database, secret: StoreSecret) throws -> ChainReport {
         var walker = Walker(table: "credit_scores")
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM credit_scores ORDER BY seq") {
-            let encrypted: Data = row["inputs_encrypted"]
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM credit_scores ORDER BY seq")
+        while let row = try rows.next() {
+            var columns = Columns(row: row)
             let content = ScoreRow(
-                seq: row["seq"], id: row["id"], createdAt: row["created_at"], eventId: row["event_id"], loanId: row["loan_id"],
-                userId: row["user_id"], amount: row["amount"], tenorMonths: row["tenor_months"], applicationDate: row["application_date"],
-                modelId: row["model_id"], modelVersion: row["model_version"], modelSHA256: row["model_sha256"], score: row["score"],
-                probabilityOfDefault: row["pd"], grade: row["grade"], inputsEncrypted: encrypted.base64EncodedString(), prevHash: row["prev_hash"])
-            if walker.check(seq: content.seq, prevHash: content.prevHash, storedHash: row["row_hash"], computedHash: try hash(content)) { break }
+                seq: columns.integer("seq"), id: columns.text("id"), createdAt: columns.text("created_at"), eventId: columns.text("event_id"),
+                loanId: columns.text("loan_id"), userId: columns.text("user_id"), amount: columns.number("amount"),
+                tenorMonths: columns.optionalNumber("tenor_months"), applicationDate: columns.text("application_date"),
+                modelId: columns.text("model_id"), modelVersion: columns.text("model_version"), modelSHA256: columns.text("model_sha256"),
+                score: columns.optionalNumber("score"), probabilityOfDefault: columns.optionalNumber("pd"), grade: columns.optionalText("grade"),
+                inputsEncrypted: columns.blob("inputs_encrypted").base64EncodedString(), prevHash: columns.text("prev_hash"))
+            let stored = columns.text("row_hash")
+            walker.check(seq: content.seq, prevHash: content.prevHash, storedHash: stored, computedHash: try hash(content), typeProblems: columns.problems)
         }
         return try walker.finish(db, secret: secret)
     }
 
     private static func verifyEvaluations(_ db: Database, secret: StoreSecret) throws -> ChainReport {
         var walker = Walker(table: "risk_evaluations")
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM risk_evaluations ORDER BY seq") {
+        let hasResponseColumn = try db.columns(in: "risk_evaluations").contains { $0.name == "response_sha256" }
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT e.*, k.status AS k_status, k.response AS k_response, k.response_mac AS k_mac, k.score_id AS k_score_id
+            FROM risk_evaluations e LEFT JOIN idempotency_keys k ON k.score_id = e.score_id ORDER BY e.seq
+            """.replacingOccurrences(of: ", k.response_mac AS k_mac", with: hasResponseColumn ? ", k.response_mac AS k_mac" : ""))
+        while let row = try rows.next() {
+            var columns = Columns(row: row)
             let content = EvaluationRow(
-                seq: row["seq"], id: row["id"], scoreId: row["score_id"], createdAt: row["created_at"], policyId: row["policy_id"],
-                policyVersion: row["policy_version"], policySHA256: row["policy_sha256"], decision: row["decision"],
-                ruleHits: row["rule_hits"], reasons: row["reasons"], prevHash: row["prev_hash"])
-            if walker.check(seq: content.seq, prevHash: content.prevHash, storedHash: row["row_hash"], computedHash: try hash(content)) { break }
+                seq: columns.integer("seq"), id: columns.text("id"), scoreId: columns.text("score_id"), createdAt: columns.text("created_at"),
+                policyId: columns.text("policy_id"), policyVersion: columns.text("policy_version"), policySHA256: columns.text("policy_sha256"),
+                decision: columns.text("decision"), ruleHits: columns.text("rule_hits"), reasons: columns.text("reasons"),
+                responseSHA256: hasResponseColumn ? columns.optionalText("response_sha256") : nil, prevHash: columns.text("prev_hash"))
+            let stored = columns.text("row_hash")
+            let response = content.responseSHA256.map { responseProblems(row: row, recorded: $0, scoreId: content.scoreId, secret: secret) } ?? []
+            walker.check(
+                seq: content.seq, prevHash: content.prevHash, storedHash: stored, computedHash: try hash(content),
+                typeProblems: columns.problems, otherProblems: response)
         }
         return try walker.finish(db, secret: secret)
     }
 
-    /// Walks one chain in sequence order and remembers the first problem.
+    /// Whether the stored response of an evaluation is the one its chained row records.
+    private static func responseProblems(row: Row, recorded: String, scoreId: String, secret: StoreSecret) -> [String] {
+        var columns = Columns(row: row)
+        guard let status = row["k_status"] as DatabaseValue?, !status.isNull else { return ["its stored response is missing"] }
+        let body = columns.blob("k_response")
+        let code = columns.integer("k_status")
+        guard columns.problems.isEmpty else { return columns.problems.map { "stored response: \($0)" } }
+        let digest = StoredResponse.digest(status: Int(code), body: body)
+        if digest != recorded { return ["its stored response differs from the one the chain records (edited)"] }
+        if columns.optionalText("k_mac") != secret.mac(DecisionStore.responseMACText(scoreId: scoreId, digest: digest)) {
+            return ["its stored response fails its HMAC (altered, or a different key)"]
+        }
+        return []
+    }
+
+    /// Walks one chain in sequence order, recording every problem and resuming after each.
     private struct Walker {
         let table: String
         var expectedSeq: Int64 = 1
         var previousHash = AuditChain.genesis
         var rows = 0
-        var problem: (seq: Int64, problem: String)?
+        var problems: [ChainReport.Problem] = []
 
         init(table: String) { self.table = table }
 
-        /// Checks one row; returns true when the walk should stop.
-        mutating func check(seq: Int64, prevHash: String, storedHash: String, computedHash: String) -> Bool {
-            if seq != expectedSeq {
-                problem = (expectedSeq, seq > expectedSeq ? "is missing (deleted); the next row is \(seq)" : "appears twice")
-            } else if prevHash != previousHash {
-                problem = (seq, "does not link to the row before it (rows deleted, inserted or swapped)")
-            } else if storedHash != computedHash {
-                problem = (seq, "its content does not match its hash (edited)")
-            }
-            if problem != nil { return true }
+        /// Checks one row; after a problem the walk goes on from this row. `typeProblems` (columns
+        /// that could not be decoded) make the hash comparison meaningless, so it is skipped.
+        mutating func check(
+            seq: Int64, prevHash: String, storedHash: String, computedHash: String, typeProblems: [String], otherProblems: [String] = []
+        ) {
             rows += 1
-            expectedSeq += 1
+            for problem in typeProblems + otherProblems { problems.append(.init(seq: seq, problem: problem)) }
+            if seq != expectedSeq {
+                problems.append(.init(
+                    seq: min(seq, expectedSeq),
+                    problem: seq > expectedSeq ? "is missing (deleted); the next row is \(seq)" : "appears out of order or twice"))
+            } else if prevHash != previousHash {
+                problems.append(.init(seq: seq, problem: "does not link to the row before it (rows deleted, inserted or swapped)"))
+            }
+            if typeProblems.isEmpty, storedHash != computedHash {
+                problems.append(.init(seq: seq, problem: "its content does not match its hash (edited)"))
+            }
+            expectedSeq = seq + 1
             previousHash = storedHash
-            return false
         }
 
         func finish(_ db: Database, secret: StoreSecret) throws -> ChainReport {
-            var report = ChainReport(table: table, rows: rows, headHash: previousHash, firstProblem: problem)
-            guard problem == nil else { return report }
+            var report = ChainReport(table: table, rows: rows, headHash: previousHash, problems: problems)
             guard let head = try Row.fetchOne(db, sql: "SELECT seq, row_hash, mac FROM audit_head WHERE chain = ?", arguments: [table]) else {
-                if rows > 0 { report.firstProblem = (Int64(rows), "the chain's head record is missing") }
+                if rows > 0 { report.problems.append(.init(seq: 0, problem: "the chain's head record is missing")) }
                 return report
             }
-            let seq: Int64 = head["seq"]
-            let hash: String = head["row_hash"]
-            let mac: String = head["mac"]
-            if mac != secret.mac("\(table)|\(seq)|\(hash)") {
-                report.firstProblem = (seq, "the head record fails its HMAC (altered, or a different key)")
-            } else if seq > rows {
-                report.firstProblem = (Int64(rows) + 1, "is missing: the head records \(seq) rows, the table ends at \(rows) (truncated)")
-            } else if seq < rows || hash != previousHash {
-                report.firstProblem = (seq, "the head does not match the last row (rows appended outside the store)")
+            var columns = Columns(row: head)
+            let seq = columns.integer("seq")
+            let hash = columns.text("row_hash")
+            let mac = columns.text("mac")
+            if !columns.problems.isEmpty {
+                report.problems += columns.problems.map { .init(seq: 0, problem: "head record: \($0)") }
+            } else if mac != secret.mac("\(table)|\(seq)|\(hash)") {
+                report.problems.append(.init(seq: 0, problem: "the head record fails its HMAC (altered, or a different key)"))
+            } else if seq > expectedSeq - 1 {
+                report.problems.append(.init(
+                    seq: expectedSeq, problem: "is missing: the head records \(seq) rows, the table ends at \(expectedSeq - 1) (truncated)"))
+            } else if seq < expectedSeq - 1 || hash != previousHash {
+                report.problems.append(.init(seq: seq, problem: "the head does not match the last row (rows appended outside the store)"))
             }
             return report
         }

@@ -60,6 +60,13 @@ public struct StoredResponse: Sendable, Equatable {
     public var body: Data
     /// SHA-256 of the request that produced it.
     public var requestSHA256: String
+
+    /// SHA-256 of `"<status>\n"` followed by the body: what the audit chain records of the answer.
+    static func digest(status: Int, body: Data) -> String {
+        var bytes = Data("\(status)\n".utf8)
+        bytes.append(body)
+        return ContentDigest.sha256Hex(bytes)
+    }
 }
 
 /// The append-only, hash-chained store of decisions (SQLite through GRDB).
@@ -68,16 +75,27 @@ public struct StoredResponse: Sendable, Equatable {
 /// the previous row and its own hash over its content (``AuditChain``); triggers refuse UPDATE
 /// and DELETE. `idempotency_keys` is append-only too. `audit_head` holds each chain's last
 /// sequence number and hash with an HMAC under the store's secret, so a truncated chain shows.
+///
+/// What the Loan service was told is chained too: each `risk_evaluations` row's hash covers the
+/// digest of the stored response (status and bytes), and the response carries an HMAC under the
+/// store's secret binding it to its score id. Every read of a stored response (a GET, an
+/// idempotent retry) checks that HMAC and refuses to serve bytes that fail it. Opening a store
+/// checks that every append-only trigger exists with its exact SQL.
 /// The database runs in WAL mode with `synchronous=FULL`: a decision is on disk before its
 /// response is sent.
 public final class DecisionStore: Sendable {
     let pool: DatabasePool
     let secret: StoreSecret
     public let path: String
+    /// Where each committed batch's signed checkpoints go; none when not configured.
+    private let checkpoints: CheckpointLog?
 
-    /// Opens or creates the store.
-    /// - Throws: ``StoreError/database(_:)``.
-    public init(path: String, secret: StoreSecret) throws(StoreError) {
+    /// Opens the store, creating it only when `create` is true.
+    /// - Throws: ``StoreError/missingStore(_:)`` for a path without a store and `create` false;
+    ///   ``StoreError/schema(_:)`` when an append-only trigger is missing or altered;
+    ///   ``StoreError/database(_:)``.
+    public init(path: String, secret: StoreSecret, create: Bool = true, checkpoints: CheckpointLog? = nil) throws(StoreError) {
+        guard create || FileManager.default.fileExists(atPath: path) else { throw .missingStore(path) }
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -88,8 +106,32 @@ public final class DecisionStore: Sendable {
         } catch {
             throw .database("\(path): \(error)")
         }
+        let problems: [String]
+        do { problems = try pool.read(Self.schemaProblems) } catch { throw .database("\(path): \(error)") }
+        if let problem = problems.first { throw .schema(problem) }
         self.secret = secret
         self.path = path
+        self.checkpoints = checkpoints
+    }
+
+    /// The tables whose rows may never change, and their triggers' exact SQL.
+    static let appendOnlyTriggers: [(name: String, sql: String)] = ["credit_scores", "risk_evaluations", "idempotency_keys"].flatMap { table in
+        [("update", "UPDATE"), ("delete", "DELETE")].map { suffix, statement in
+            ("\(table)_no_\(suffix)",
+             "CREATE TRIGGER \(table)_no_\(suffix) BEFORE \(statement) ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END")
+        }
+    }
+
+    /// Append-only triggers that are missing or whose SQL differs from ``appendOnlyTriggers``.
+    static func schemaProblems(_ db: Database) throws -> [String] {
+        var stored: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") {
+            if let name = row["name"] as String?, let sql = row["sql"] as String? { stored[name] = sql }
+        }
+        return appendOnlyTriggers.compactMap { trigger in
+            guard let sql = stored[trigger.name] else { return "the append-only trigger \(trigger.name) is missing" }
+            return sql == trigger.sql ? nil : "the append-only trigger \(trigger.name) has been altered"
+        }
     }
 
     private static var migrator: DatabaseMigrator {
@@ -113,23 +155,56 @@ public final class DecisionStore: Sendable {
                   status INTEGER NOT NULL, response BLOB NOT NULL, created_at TEXT NOT NULL);
                 CREATE TABLE audit_head (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL, row_hash TEXT NOT NULL, mac TEXT NOT NULL);
                 """)
-            for table in ["credit_scores", "risk_evaluations", "idempotency_keys"] {
-                try db.execute(sql: """
-                    CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;
-                    CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;
-                    """)
-            }
+            for trigger in appendOnlyTriggers { try db.execute(sql: trigger.sql) }
+        }
+        migrator.registerMigration("v2 response in the chain") { db in
+            // Rows written before v2 have NULLs here; their hashes leave the digest out.
+            try db.execute(sql: """
+                ALTER TABLE risk_evaluations ADD COLUMN response_sha256 TEXT;
+                ALTER TABLE idempotency_keys ADD COLUMN response_mac TEXT;
+                """)
         }
         return migrator
     }
 
-    /// The stored response for an idempotency key, if the key was used.
-    public func response(forKey key: String) throws(StoreError) -> StoredResponse? {
-        do {
-            return try pool.read { db in
-                try Row.fetchOne(db.cachedStatement(sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?"), arguments: [key])
-                    .map { StoredResponse(status: $0["status"], body: $0["response"], requestSHA256: $0["request_sha256"]) }
+    /// The columns a stored response is read with, for ``checkedResponse(_:)``.
+    private static let responseColumns = "k.score_id, k.status, k.response, k.request_sha256, k.response_mac"
+
+    /// The stored response of an `idempotency_keys` row (``responseColumns``), after checking its
+    /// HMAC. Rows from before the response was authenticated (no MAC) are served as they are.
+    /// - Throws: ``StoreError/integrity(scoreId:)`` when the bytes, status or score id were altered.
+    private func checkedResponse(_ row: Row) throws -> StoredResponse {
+        let scoreId = try row.decode(String.self, forColumn: "score_id")
+        let response = StoredResponse(
+            status: try row.decode(Int.self, forColumn: "status"), body: try row.decode(Data.self, forColumn: "response"),
+            requestSHA256: try row.decode(String.self, forColumn: "request_sha256"))
+        if let mac = try row.decode(String?.self, forColumn: "response_mac") {
+            let digest = StoredResponse.digest(status: response.status, body: response.body)
+            guard mac == secret.mac(Self.responseMACText(scoreId: scoreId, digest: digest)) else {
+                throw StoreError.integrity(scoreId: scoreId)
             }
+        }
+        return response
+    }
+
+    /// What a stored response's HMAC covers.
+    static func responseMACText(scoreId: String, digest: String) -> String { "response|\(scoreId)|\(digest)" }
+
+    /// The stored response for an idempotency key, if the key was used.
+    /// - Throws: ``StoreError/integrity(scoreId:)`` when the stored response was altered.
+    public func response(forKey key: String) throws(StoreError) -> StoredResponse? {
+        try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.responseColumns) FROM idempotency_keys k WHERE k.key = ?"), arguments: [key])
+                .map(checkedResponse)
+        }
+    }
+
+    /// Runs a read, mapping failures to ``StoreError``.
+    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw .database("\(error)")
         }
@@ -144,7 +219,8 @@ public final class DecisionStore: Sendable {
         var sealed: [Data] = []
         for decision in batch { sealed.append(try secret.seal(decision.inputsJSON, context: decision.scoreId)) }
         do {
-            return try pool.write { db in
+            var advanced: [(chain: String, seq: Int64, head: String)] = []
+            let results = try pool.write { db in
                 // The chains' ends, read once and carried through the batch in memory.
                 var links = ChainLinks(scores: try Self.lastLink(db, chain: "credit_scores"), evaluations: try Self.lastLink(db, chain: "risk_evaluations"))
                 let start = links
@@ -155,10 +231,19 @@ public final class DecisionStore: Sendable {
                         return .failure(error)
                     }
                 }
-                if links.scores.seq != start.scores.seq { try setHead(db, chain: "credit_scores", link: links.scores) }
-                if links.evaluations.seq != start.evaluations.seq { try setHead(db, chain: "risk_evaluations", link: links.evaluations) }
+                if links.scores.seq != start.scores.seq {
+                    try setHead(db, chain: "credit_scores", link: links.scores)
+                    advanced.append(("credit_scores", links.scores.seq, links.scores.hash))
+                }
+                if links.evaluations.seq != start.evaluations.seq {
+                    try setHead(db, chain: "risk_evaluations", link: links.evaluations)
+                    advanced.append(("risk_evaluations", links.evaluations.seq, links.evaluations.hash))
+                }
                 return results
             }
+            // After the commit: a checkpoint never names rows that are not on disk.
+            if !advanced.isEmpty { checkpoints?.append(advanced) }
+            return results
         } catch {
             throw .database("\(error)")
         }
@@ -173,10 +258,10 @@ public final class DecisionStore: Sendable {
     /// Inserts one decision inside a write transaction, after the rows `links` ends with.
     private func insert(_ decision: NewDecision, encrypted: Data, links: inout ChainLinks, db: Database) throws -> StoredResponse {
         if let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE key = ?"),
+            db.cachedStatement(sql: "SELECT \(Self.responseColumns) FROM idempotency_keys k WHERE k.key = ?"),
             arguments: [decision.idempotencyKey])
         {
-            let stored = StoredResponse(status: existing["status"], body: existing["response"], requestSHA256: existing["request_sha256"])
+            let stored = try checkedResponse(existing)
             guard stored.requestSHA256 == decision.requestSHA256 else { throw StoreError.idempotencyConflict(key: decision.idempotencyKey) }
             return stored
         }
@@ -196,61 +281,65 @@ public final class DecisionStore: Sendable {
             arguments: [scoreRow.seq, scoreRow.id, scoreRow.createdAt, scoreRow.eventId, scoreRow.loanId, scoreRow.userId, scoreRow.amount,
                         scoreRow.tenorMonths, scoreRow.applicationDate, scoreRow.modelId, scoreRow.modelVersion, scoreRow.modelSHA256,
                         scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, scoreRow.prevHash, scoreHash])
+        let responseDigest = StoredResponse.digest(status: decision.responseStatus, body: decision.responseBody)
         let evaluationRow = EvaluationRow(
             seq: links.evaluations.seq + 1, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
             policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
-            decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, prevHash: links.evaluations.hash)
+            decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, responseSHA256: responseDigest,
+            prevHash: links.evaluations.hash)
         let evaluationHash = try AuditChain.hash(evaluationRow)
         try db.cachedStatement(
             sql: """
                 INSERT INTO risk_evaluations (seq, id, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
-                  rule_hits, reasons, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  rule_hits, reasons, response_sha256, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(
             arguments: [evaluationRow.seq, evaluationRow.id, evaluationRow.scoreId, evaluationRow.createdAt, evaluationRow.policyId,
                         evaluationRow.policyVersion, evaluationRow.policySHA256, evaluationRow.decision, evaluationRow.ruleHits,
-                        evaluationRow.reasons, evaluationRow.prevHash, evaluationHash])
+                        evaluationRow.reasons, responseDigest, evaluationRow.prevHash, evaluationHash])
         try db.cachedStatement(
-            sql: "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)").execute(
+            sql: """
+                INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, created_at, response_mac)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(
             arguments: [decision.idempotencyKey, decision.requestSHA256, decision.scoreId, decision.responseStatus,
-                        decision.responseBody, decision.createdAt])
+                        decision.responseBody, decision.createdAt,
+                        secret.mac(Self.responseMACText(scoreId: decision.scoreId, digest: responseDigest))])
         links.scores = (scoreRow.seq, scoreHash)
         links.evaluations = (evaluationRow.seq, evaluationHash)
         return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
     }
 
     /// The stored response of a score id.
+    /// - Throws: ``StoreError/integrity(scoreId:)`` when the stored response was altered.
     public func response(forScore id: String) throws(StoreError) -> StoredResponse? {
-        do {
-            return try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT status, response, request_sha256 FROM idempotency_keys WHERE score_id = ?", arguments: [id])
-                    .map { StoredResponse(status: $0["status"], body: $0["response"], requestSHA256: $0["request_sha256"]) }
-            }
-        } catch {
-            throw .database("\(error)")
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.responseColumns) FROM idempotency_keys k WHERE k.score_id = ?", arguments: [id])
+                .map(checkedResponse)
         }
     }
 
     /// The stored responses of a loan, oldest first.
+    /// - Throws: ``StoreError/integrity(scoreId:)`` when one of them was altered.
     public func responses(forLoan loanId: String, limit: Int = 100) throws(StoreError) -> [Data] {
-        do {
-            return try pool.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT k.response FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
-                        WHERE s.loan_id = ? ORDER BY s.seq LIMIT ?
-                        """,
-                    arguments: [loanId, limit]
-                ).map { $0["response"] }
-            }
-        } catch {
-            throw .database("\(error)")
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
+                    WHERE s.loan_id = ? ORDER BY s.seq LIMIT ?
+                    """,
+                arguments: [loanId, limit]
+            ).map { try checkedResponse($0).body }
         }
     }
 
     /// One stored decision with its decrypted inputs, for replay.
     public struct Stored: Sendable {
         public var scoreId: String
+        public var evaluationId: String
+        public var createdAt: String
+        public var eventId: String
+        public var loanId: String
         public var modelSHA256: String
         public var policySHA256: String
         public var amount: Double
@@ -260,35 +349,47 @@ public final class DecisionStore: Sendable {
         public var probabilityOfDefault: Double?
         public var decision: String
         public var ruleHitsJSON: String
-        /// The inputs as stored (JSON), decrypted.
-        public var inputsJSON: Data
+        /// The inputs as stored (JSON), decrypted, or the reason they cannot be.
+        public var inputsJSON: Result<Data, StoreError>
+        /// The response given, as stored (checked against its HMAC), or the reason it cannot be used.
+        public var response: Result<StoredResponse, StoreError>
     }
 
-    /// Every stored decision in order, inputs decrypted.
-    /// - Throws: ``StoreError/undecryptable(_:)`` for a row the key cannot open.
+    /// Every stored decision in order, inputs decrypted. A row that cannot be decoded, decrypted
+    /// or authenticated is returned with the reason, so a replay reports every row.
+    /// - Throws: ``StoreError/database(_:)`` when the store cannot be read at all.
     public func storedDecisions() throws(StoreError) -> [Stored] {
-        let rows: [Row]
-        do {
-            rows = try pool.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT s.id, s.model_sha256, e.policy_sha256, s.amount, s.tenor_months, s.application_date, s.score, s.pd,
-                      e.decision, e.rule_hits, s.inputs_encrypted
-                    FROM credit_scores s JOIN risk_evaluations e ON e.score_id = s.id ORDER BY s.seq
-                    """)
+        try read { db in
+            var stored: [Stored] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.id, s.model_sha256, e.policy_sha256, s.amount, s.tenor_months, s.application_date, s.score, s.pd,
+                  e.decision, e.rule_hits, s.inputs_encrypted, e.id AS evaluation_id, s.created_at, s.event_id, s.loan_id,
+                  \(Self.responseColumns)
+                FROM credit_scores s JOIN risk_evaluations e ON e.score_id = s.id LEFT JOIN idempotency_keys k ON k.score_id = s.id
+                ORDER BY s.seq
+                """)
+            while let row = try rows.next() {
+                let id = try row.decode(String.self, forColumn: "id")
+                let inputs: Result<Data, StoreError>
+                do {
+                    inputs = .success(try secret.open(try row.decode(Data.self, forColumn: "inputs_encrypted"), context: id))
+                } catch {
+                    inputs = .failure(.undecryptable(id))
+                }
+                let response: Result<StoredResponse, StoreError>
+                do { response = .success(try checkedResponse(row)) } catch { response = .failure(.integrity(scoreId: id)) }
+                stored.append(Stored(
+                    scoreId: id, evaluationId: try row.decode(String.self, forColumn: "evaluation_id"),
+                    createdAt: try row.decode(String.self, forColumn: "created_at"), eventId: try row.decode(String.self, forColumn: "event_id"),
+                    loanId: try row.decode(String.self, forColumn: "loan_id"), modelSHA256: try row.decode(String.self, forColumn: "model_sha256"),
+                    policySHA256: try row.decode(String.self, forColumn: "policy_sha256"), amount: try row.decode(Double.self, forColumn: "amount"),
+                    tenorMonths: try row.decode(Double?.self, forColumn: "tenor_months"),
+                    applicationDate: try row.decode(String.self, forColumn: "application_date"), score: try row.decode(Double?.self, forColumn: "score"),
+                    probabilityOfDefault: try row.decode(Double?.self, forColumn: "pd"), decision: try row.decode(String.self, forColumn: "decision"),
+                    ruleHitsJSON: try row.decode(String.self, forColumn: "rule_hits"), inputsJSON: inputs, response: response))
             }
-        } catch {
-            throw .database("\(error)")
+            return stored
         }
-        var stored: [Stored] = []
-        for row in rows {
-            let id: String = row["id"]
-            stored.append(Stored(
-                scoreId: id, modelSHA256: row["model_sha256"], policySHA256: row["policy_sha256"], amount: row["amount"],
-                tenorMonths: row["tenor_months"], applicationDate: row["application_date"], score: row["score"],
-                probabilityOfDefault: row["pd"], decision: row["decision"], ruleHitsJSON: row["rule_hits"],
-                inputsJSON: try secret.open(row["inputs_encrypted"], context: id)))
-        }
-        return stored
     }
 
     /// Whether the database answers (for readiness).

@@ -58,6 +58,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case database(String)
     /// The same idempotency key was used with a different request body.
     case idempotencyConflict(key: String)
+    /// A stored response does not match what the audit chain recorded for it (edited in the
+    /// database); it must not be served.
+    case integrity(scoreId: String)
+    /// The store's schema lacks a safeguard (an append-only trigger missing or altered).
+    case schema(String)
+    /// The store file does not exist (it is only created where asked).
+    case missingStore(String)
 
     public var description: String {
         switch self {
@@ -65,6 +72,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .undecryptable(let id): return "the inputs of \(id) cannot be decrypted with this key (wrong key, or the row was altered)"
         case .database(let problem): return "database: \(problem)"
         case .idempotencyConflict(let key): return "idempotency key '\(key)' was already used with a different request"
+        case .integrity(let scoreId):
+            return "the stored response of score \(scoreId) does not match the audit trail (altered in the database); it is not served"
+        case .schema(let problem): return "the store's schema is not intact: \(problem)"
+        case .missingStore(let path): return "no store at '\(path)'"
         }
     }
 }

@@ -48,30 +48,78 @@ struct ServeCommand: AsyncParsableCommand {
 /// `credit audit`: verify the decision store's hash chains.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Verify the decision store's audit trail.", subcommands: [Verify.self])
+        commandName: "audit", abstract: "Verify the decision store's audit trail.", subcommands: [Verify.self, Keygen.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check every row of credit_scores and risk_evaluations against its hash chain and the authenticated head.",
-            discussion: "Exits with status 65 and names the first bad row of a chain when a row was edited, deleted, swapped or truncated.")
+            abstract: "Check every row of credit_scores and risk_evaluations against its hash chain, the authenticated head and the schema.",
+            discussion: """
+                Reports every bad row (the first 20 per chain; all with --json): edited, deleted, swapped or \
+                truncated rows, values of the wrong type, stored responses that differ from what the chain \
+                recorded, and missing or altered append-only triggers. With --checkpoints and \
+                --checkpoint-public-key, a store that is behind the latest signed checkpoint (rolled back, an \
+                older copy, wiped) or forked from it is caught too. Exits 65 when any problem is found.
+                """)
 
         @Option(name: .long, help: "The store (SQLite file).") var store: String
         @Option(name: .long, help: "File with the store key (base64).") var keyFile: String?
         @Option(name: .long, help: "Environment variable with the store key.") var keyEnvironment: String?
+        @Option(name: .long, help: "The service's checkpoint log (JSON lines).") var checkpoints: String?
+        @Option(name: .long, help: "The checkpoint public key (base64, from credit audit keygen), or a file holding it.")
+        var checkpointPublicKey: String?
+        @Flag(name: .long, help: "Print the reports as JSON, every problem included.") var json = false
+
+        func validate() throws {
+            if (checkpoints == nil) != (checkpointPublicKey == nil) {
+                throw ValidationError("--checkpoints and --checkpoint-public-key go together")
+            }
+        }
 
         func run() throws {
-            let text: String
-            if let keyFile {
-                guard let contents = try? String(contentsOfFile: keyFile, encoding: .utf8) else { throw ValidationError("cannot read \(keyFile)") }
-                text = contents
-            } else if let keyEnvironment, let value = ProcessInfo.processInfo.environment[keyEnvironment] {
-                text = value
-            } else {
-                throw ValidationError("give --key-file or --key-environment")
+            let (reports, logProblems) = try reportingErrors {
+                let secret = try StoreSecret(base64: try SecretText.read(file: keyFile, environment: keyEnvironment, what: "store key"))
+                var latest: [String: Checkpoint] = [:]
+                var logProblems: [String] = []
+                if let checkpoints, let checkpointPublicKey {
+                    let key = (try? String(contentsOfFile: checkpointPublicKey, encoding: .utf8)) ?? checkpointPublicKey
+                    (latest, logProblems) = try CheckpointLog.latest(path: checkpoints, publicKey: key)
+                }
+                return (try AuditChain.verify(path: store, secret: secret, checkpoints: latest), logProblems)
             }
-            let reports = try reportingErrors { try AuditChain.verify(path: store, secret: try StoreSecret(base64: text)) }
-            for report in reports { print(report) }
-            if reports.contains(where: { $0.firstProblem != nil }) { throw ExitStatus.dataError }
+            if json {
+                let object: [[String: Any]] = reports.map { report in
+                    ["table": report.table, "rows": report.rows, "head": report.headHash,
+                     "problems": report.problems.map { ["seq": $0.seq, "problem": $0.problem] as [String: Any] }]
+                }
+                let data = try JSONSerialization.data(withJSONObject: ["chains": object, "checkpointLog": logProblems], options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                for problem in logProblems { print(problem) }
+                for report in reports { print(report) }
+            }
+            if !logProblems.isEmpty || reports.contains(where: { !$0.problems.isEmpty }) { throw ExitStatus.dataError }
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an Ed25519 key pair for signing checkpoints: the private key to a file (mode 0600), the public key printed.",
+            discussion: "Give the private key to the service (checkpointKeyFile) and the public key to the auditors.")
+
+        @Option(name: .long, help: "File to write the private key to (must not exist).") var out: String
+
+        func run() throws {
+            let (privateKey, publicKey) = CheckpointSigner.generate()
+            guard FileManager.default.createFile(atPath: out, contents: Data((privateKey + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            else {
+                printError("cannot create \(out)")
+                throw ExitStatus.cannotCreate
+            }
+            print(publicKey)
+        }
+
+        func validate() throws {
+            if FileManager.default.fileExists(atPath: out) { throw ValidationError("\(out) exists; keys are never overwritten") }
         }
     }
 }
@@ -90,12 +138,14 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let report = try reportingErrors {
-            let secret = try StoreSecret(base64: try String(contentsOfFile: keyFile, encoding: .utf8))
+            let secret = try StoreSecret(base64: try SecretText.read(file: keyFile, environment: nil, what: "store key"))
             let engine = RiskEngine(model: try ModelFileLoader.load(path: model), policy: try PolicyFileLoader.load(path: policy))
-            return try Replay.run(store: try DecisionStore(path: store, secret: secret), engine: engine)
+            return try Replay.run(store: try DecisionStore(path: store, secret: secret, create: false), engine: engine)
         }
         for (id, problem) in report.differing { print("DIFFERS \(id): \(problem)") }
-        print("\(report.identical) identical, \(report.differing.count) differing, \(report.otherVersions) made with other versions")
-        if !report.differing.isEmpty { throw ExitStatus.dataError }
+        for id in report.undecryptable { print("UNDECRYPTABLE \(id): the stored inputs cannot be decrypted with this key") }
+        print("\(report.identical) identical, \(report.differing.count) differing, \(report.undecryptable.count) undecryptable, "
+            + "\(report.otherVersions) made with other versions")
+        if !report.differing.isEmpty || !report.undecryptable.isEmpty { throw ExitStatus.dataError }
     }
 }

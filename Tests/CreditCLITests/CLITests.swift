@@ -288,7 +288,7 @@ struct CLITests {
         #expect(a["rows"] as? Int == 1000 && a["defaults"] as? Int == 300)
         try "p,y\n0.2,1\n0.1,0\nnan,1\n".write(toFile: directory.path("bad.csv"), atomically: true, encoding: .utf8)
         let bad = try credit(["evaluate", "--scored", directory.path("bad.csv"), "--score-column", "p", "--target", "y", "--event", "1"])
-        #expect(bad.status == 65 && bad.stderr.contains("bad.csv:4, field 'p': 'nan' is not a finite number"))
+        #expect(bad.status == 65 && bad.stderr.contains("bad.csv:4, field 'p': is not a finite number") && !bad.stderr.contains("nan"))
     }
 
     @Test("generate is deterministic in its seed")

@@ -17,7 +17,7 @@ struct ImportRulesTests {
         "CreditCSV": ["CreditCore", "Glibc"],
         "CreditSQLite": ["CreditCore", "GRDB", "Glibc"],
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
-        "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation", "Synchronization"],
+        "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation", "Glibc", "Synchronization"],
         "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
                          "ServiceLifecycle", "Crypto", "Foundation", "Synchronization"],
         "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditSQLite", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation",

@@ -24,6 +24,7 @@ final class ServerProcess: @unchecked Sendable {
         self.directory = try directory ?? TemporaryDirectory()
         if !FileManager.default.fileExists(atPath: keyPath) {
             try Data((0..<32).map { UInt8(($0 * 37 + 11) % 256) }).base64EncodedString().write(toFile: keyPath, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
         }
         func digest(_ key: String) throws -> String {
             let run = Process()

@@ -40,7 +40,7 @@ struct AuditChainTests {
             let evaluation = EvaluationRow(
                 seq: Int64(values.next() % 1_000_000), id: values.text(), scoreId: values.text(), createdAt: values.text(),
                 policyId: values.text(), policyVersion: values.text(), policySHA256: values.text(), decision: values.text(),
-                ruleHits: values.text(), reasons: values.text(), prevHash: values.text())
+                ruleHits: values.text(), reasons: values.text(), responseSHA256: values.maybe(values.text()), prevHash: values.text())
             #expect(try evaluation.canonicalJSON() == Array(ContentDigest.canonicalJSON(evaluation)))
         }
     }

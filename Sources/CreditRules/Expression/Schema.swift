@@ -145,8 +145,9 @@ public enum RuleValueError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case .notNumber(let text): return "'\(text)' is not a number"
-        case .notBoolean(let text): return "'\(text)' is not true or false"
+        // The value is never shown: it is applicant data.
+        case .notNumber: return "is not a number"
+        case .notBoolean: return "is not true or false"
         case .notFinite: return "is not a finite number"
         }
     }

@@ -1,0 +1,99 @@
+import CreditTestSupport
+import Foundation
+import Testing
+
+/// Runs SQL on the store file from outside the service, as an attacker with write access would.
+private func tamper(_ database: String, _ script: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, script]
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+}
+
+@Suite("HTTP score service: identifiers, timestamps and stored answers an auditor can trust", .timeLimit(.minutes(3)))
+struct AuditTrailServerTests {
+    @Test("NUL, control, bidi and other unsafe characters in an identifier are refused with 422 naming the field")
+    func unsafeIdentifiers() async throws {
+        let server = try ServerProcess()
+        for (field, value) in [
+            ("event_id", "evt-1\u{0}evt-2"), ("user_id", "usr\u{202E}1"), ("loan_id", "loan 1"), ("loan_id", "loan-1\u{7}"),
+            ("event_id", String(repeating: "e", count: 129)), ("user_id", "ｕｓｒ"), ("event_id", ""),
+        ] {
+            let reply = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-safe", changes: [field: value]))
+            #expect(reply.status == 422, "\(field)")
+            let errors = reply.json["errors"] as? [[String: Any]] ?? []
+            #expect(errors.first?["field"] as? String == field)
+            #expect(!reply.text.contains(value) || value.isEmpty)
+        }
+        let key = try await server.request(
+            "POST", "/api/v1/scores", body: ServerProcess.application("evt-k"),
+            headers: ["Content-Type": "application/json", "Idempotency-Key": "key\u{1}x"])
+        #expect(key.status == 422 || key.status == 400, "\(key.text)")
+        #expect(server.stop() == 0)
+    }
+
+    @Test("timestamps must be RFC 3339 date-times", arguments: ["2026-03-01Tnot-a-time-at-all", "2026-03-01T99:99:99+99:99", "2026-03-01 <script>x</script>"])
+    func strictTimestamps(timestamp: String) async throws {
+        let server = try ServerProcess()
+        let reply = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-t", changes: ["timestamp": timestamp]))
+        #expect(reply.status == 422)
+        #expect((reply.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "timestamp")
+        #expect(!reply.text.contains(timestamp))
+        #expect(server.stop() == 0)
+    }
+
+    @Test("a stored answer edited in the database is never served: GET and a retry answer 500, verify and replay fail")
+    func forgedAnswer() async throws {
+        let server = try ServerProcess()
+        let created = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-f"))
+        #expect(created.status == 201)
+        let id = try #require(created.json["score_id"] as? String)
+        let forged = created.text.replacingOccurrences(of: "12000000", with: "900000000")
+        #expect(forged != created.text)
+        #expect(server.stop() == 0)
+        try tamper(server.storePath, """
+            DROP TRIGGER idempotency_keys_no_update;
+            UPDATE idempotency_keys SET response = CAST('\(forged)' AS BLOB) WHERE score_id = '\(id)';
+            CREATE TRIGGER idempotency_keys_no_update BEFORE UPDATE ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'idempotency_keys is append-only'); END;
+            """)
+        let restarted = try ServerProcess(directory: server.directory)
+        let read = try await restarted.request("GET", "/api/v1/scores/\(id)", key: ServerProcess.readerKey)
+        #expect(read.status == 500 && !read.text.contains("900000000"), "\(read.text)")
+        let loan = try await restarted.request("GET", "/api/v1/loans/loan-1/scores", key: ServerProcess.readerKey)
+        #expect(loan.status == 500 && !loan.text.contains("900000000"))
+        let retry = try await restarted.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-f"))
+        #expect(retry.status == 500 && !retry.text.contains("900000000"), "\(retry.text)")
+        #expect(restarted.stop() == 0)
+        #expect(restarted.log.contains("stored response refused"))
+
+        let verify = try credit(["audit", "verify", "--store", server.storePath, "--key-file", server.keyPath])
+        #expect(verify.status == 65)
+        #expect(verify.stdout.contains("its stored response differs from the one the chain records (edited)"), "\(verify.stdout)")
+        let replay = try credit([
+            "replay", "--store", server.storePath, "--key-file", server.keyPath,
+            "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
+            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
+        ])
+        #expect(replay.status == 65, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.contains("DIFFERS \(id)"))
+    }
+
+    @Test("replay and verify refuse a store path that does not exist and create nothing")
+    func missingStore() throws {
+        let directory = try TemporaryDirectory()
+        let key = try directory.write("k", Data(repeating: 1, count: 32).base64EncodedString())
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+        let path = directory.path("nope.sqlite")
+        let replay = try credit([
+            "replay", "--store", path, "--key-file", key,
+            "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
+            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
+        ])
+        #expect(replay.status != 0 && replay.stderr.contains("no store at"), "\(replay.stderr)")
+        let verify = try credit(["audit", "verify", "--store", path, "--key-file", key])
+        #expect(verify.status != 0 && verify.stderr.contains("no store at"))
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+}
