@@ -136,7 +136,7 @@ struct JSONReader {
             throw Failure(offset: start, problem: "the number is too large")
         }
         // A number that is not zero but rounds to zero is not representable either.
-        if value == 0, digits.prefix { $0 | 0x20 != UInt8(ascii: "e") }.contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) {
+        if value == 0, digits.prefix(while: { $0 | 0x20 != UInt8(ascii: "e") }).contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) {
             throw Failure(offset: start, problem: "the number is too small")
         }
         return value

@@ -4,6 +4,7 @@ import CreditStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import Metrics
 public import Prometheus
@@ -42,9 +43,15 @@ public enum ScoreServer {
         let service = ScoreService(engine: engine, store: store)
         let access = try AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt)
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
+        let limits = configuration.connectionLimits
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: .seconds(limits.headerSeconds), bodyTimeout: .seconds(limits.bodySeconds))],
+                idleTimeout: .seconds(limits.idleSeconds))),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         logger.info("serving", metadata: ["engine": "\(engine.reference)", "store": "\(URL(fileURLWithPath: store.path).lastPathComponent)"])
@@ -56,8 +63,9 @@ public enum ScoreServer {
         service: ScoreService, access: AccessControl, registry: PrometheusCollectorRegistry, maxBodyBytes: Int
     ) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
-        router.add(middleware: RequestLogMiddleware())
+        // Metrics outermost, so they record the status the client gets (a 422 problem is a 422).
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestLogMiddleware())
 
         router.get("health/live") { _, _ in json(["status": "live"]) }
         router.get("health/ready") { _, _ in
@@ -69,8 +77,8 @@ public enum ScoreServer {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         router.get("api/v1/openapi.yaml") { _, _ in
-            let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml")
-            let bytes = url.flatMap { try? Data(contentsOf: $0) } ?? Data()
+            // Embedded in the binary at build time: no resource bundle to deploy.
+            let bytes = PackageResources.openapi_yaml
             var headers = HTTPFields()
             headers[.contentType] = "application/yaml"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -79,8 +87,14 @@ public enum ScoreServer {
         let api = router.group("api/v1")
         api.post("scores") { request, context in
             try authorize(request, access: access, role: .scorer)
-            guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
-                throw APIProblem(status: 415, slug: "unsupported-media-type", title: "Unsupported media type", detail: "send application/json")
+            guard isJSONMediaType(request.headers[.contentType]) else {
+                throw APIProblem(
+                    status: 415, slug: "unsupported-media-type", title: "Unsupported media type", detail: "send application/json (charset utf-8, if any)")
+            }
+            // A declared length over the limit is refused before any of the body is read, so a
+            // client that declares 10¹² bytes, or waits on `Expect: 100-continue`, is answered at once.
+            if let declared = request.headers[.contentLength], Int(declared).map({ $0 > maxBodyBytes }) ?? true {
+                throw APIProblem(status: 413, slug: "body-too-large", title: "Request body too large", detail: "the limit is \(maxBodyBytes) bytes")
             }
             let body: ByteBuffer
             do {
@@ -151,6 +165,18 @@ public enum ScoreServer {
         }
         if let wait = access.admit(principal) {
             throw APIProblem(status: 429, slug: "rate-limited", title: "Too many requests", detail: "retry after \(wait) s", retryAfterSeconds: wait)
+        }
+    }
+
+    /// Whether a `Content-Type` is `application/json`, with at most a `charset=utf-8` parameter
+    /// (RFC 9110 media type: case-insensitive type and parameter names, optional white space).
+    static func isJSONMediaType(_ header: String?) -> Bool {
+        guard let header else { return false }
+        let parts = header.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts[0].lowercased() == "application/json" else { return false }
+        return parts.dropFirst().allSatisfy { parameter in
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            return pair.count == 2 && pair[0] == "charset" && (pair[1] == "utf-8" || pair[1] == "\"utf-8\"")
         }
     }
 

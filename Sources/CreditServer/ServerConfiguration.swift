@@ -60,6 +60,27 @@ public struct ServerConfiguration: Sendable, Decodable {
     /// The log the signed checkpoints are appended to, outside the database (one JSON line each).
     /// Required with a checkpoint key.
     public var checkpointLog: String?
+    /// Connection limits and client timeouts; defaults when absent.
+    public var connections: ConnectionLimits?
+
+    /// How many connections are served at once and how long a client may take.
+    public struct ConnectionLimits: Codable, Sendable {
+        /// Connections accepted at once; further ones wait in the listen backlog. Keep it below the
+        /// process's file-descriptor limit. Default 512.
+        public var maxConnections: Int?
+        /// Seconds a connection may stay idle between requests. Default 60.
+        public var idleSeconds: Int?
+        /// Seconds from the connection (or the previous response) to a complete request head. Default 10.
+        public var headerSeconds: Int?
+        /// Seconds from the request head to the end of its body. Default 30.
+        public var bodySeconds: Int?
+    }
+
+    /// The connection limits in force, defaults filled in.
+    var connectionLimits: (maxConnections: Int, idleSeconds: Int64, headerSeconds: Int64, bodySeconds: Int64) {
+        (connections?.maxConnections ?? 512, Int64(connections?.idleSeconds ?? 60), Int64(connections?.headerSeconds ?? 10),
+         Int64(connections?.bodySeconds ?? 30))
+    }
 
     /// Reads and checks a configuration file, resolving its relative paths.
     public static func load(path: String) throws(ConfigurationProblem) -> ServerConfiguration {
@@ -98,6 +119,16 @@ public struct ServerConfiguration: Sendable, Decodable {
         }
         if let jwt = configuration.jwt { try checkRate(jwt.ratePerSecond, burst: jwt.burst, at: "\(path): jwt") }
         if let limit = configuration.maxBodyBytes, limit < 1024 { throw ConfigurationProblem("\(path): maxBodyBytes must be at least 1024") }
+        if let limits = configuration.connections {
+            for (name, value, range) in [
+                ("maxConnections", limits.maxConnections, 1...1_000_000), ("idleSeconds", limits.idleSeconds, 1...86_400),
+                ("headerSeconds", limits.headerSeconds, 1...3_600), ("bodySeconds", limits.bodySeconds, 1...3_600),
+            ] {
+                if let value, !range.contains(value) {
+                    throw ConfigurationProblem("\(path): connections.\(name) must be \(range.lowerBound) to \(range.upperBound)")
+                }
+            }
+        }
         return configuration
     }
 

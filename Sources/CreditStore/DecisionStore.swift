@@ -97,6 +97,9 @@ public final class DecisionStore: Sendable {
     public init(path: String, secret: StoreSecret, create: Bool = true, checkpoints: CheckpointLog? = nil) throws(StoreError) {
         guard create || FileManager.default.fileExists(atPath: path) else { throw .missingStore(path) }
         var configuration = Configuration()
+        // Another writer (a second instance during a rolling deploy, a maintenance command) makes
+        // this one wait up to 5 s for the lock instead of failing at once.
+        configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }

@@ -19,7 +19,7 @@ struct ImportRulesTests {
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
         "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation", "Glibc", "Synchronization"],
         "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
-                         "ServiceLifecycle", "Crypto", "Foundation", "Synchronization"],
+                         "ServiceLifecycle", "Crypto", "Foundation", "Synchronization", "HummingbirdCore", "NIOCore", "NIOHTTPTypes"],
         "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditSQLite", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation",
                    "CGlibcMalloc"],
     ]

@@ -20,7 +20,8 @@ final class ServerProcess: @unchecked Sendable {
     /// Starts a server in `directory` (a new one unless given, so a restart keeps the store).
     static let jwtSecret = Data((0..<32).map { UInt8(($0 * 13 + 7) % 256) })
 
-    init(directory: TemporaryDirectory? = nil) throws {
+    /// `overrides` replace top-level entries of the configuration (a key mapped to `NSNull()` is removed).
+    init(directory: TemporaryDirectory? = nil, overrides: [String: Any] = [:], apiKeyOverrides: [String: Any] = [:]) throws {
         self.directory = try directory ?? TemporaryDirectory()
         if !FileManager.default.fileExists(atPath: keyPath) {
             try Data((0..<32).map { UInt8(($0 * 37 + 11) % 256) }).base64EncodedString().write(toFile: keyPath, atomically: true, encoding: .utf8)
@@ -37,7 +38,7 @@ final class ServerProcess: @unchecked Sendable {
             run.waitUntilExit()
             return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")[0].description
         }
-        let configuration: [String: Any] = [
+        var configuration: [String: Any] = [
             "jwt": ["algorithm": "HS256", "secretBase64": Self.jwtSecret.base64EncodedString(), "issuer": "gateway",
                     "audience": "credit-engine", "role": "scorer"],
             "host": "127.0.0.1", "port": 0,
@@ -47,16 +48,18 @@ final class ServerProcess: @unchecked Sendable {
             "apiKeys": [
                 ["id": "loan-service", "sha256": try digest(Self.scorerKey), "role": "scorer", "ratePerSecond": 10000, "burst": 10000],
                 ["id": "analyst", "sha256": try digest(Self.readerKey), "role": "reader"],
-                ["id": "limited", "sha256": try digest(Self.limitedKey), "role": "scorer", "ratePerSecond": 0.5, "burst": 2],
+                ["id": "limited", "sha256": try digest(Self.limitedKey), "role": "scorer", "ratePerSecond": 0.5, "burst": 2]
+                    .merging(apiKeyOverrides) { $1 },
             ],
         ]
+        for (key, value) in overrides { configuration[key] = value is NSNull ? nil : value }
         try JSONSerialization.data(withJSONObject: configuration).write(to: URL(fileURLWithPath: self.directory.path("server.json")))
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
         process.arguments = ["serve", "--config", self.directory.path("server.json")]
         let output = Pipe()
         process.standardOutput = output
         let logPath = self.directory.path("server.log")
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         process.standardError = log
