@@ -11,6 +11,12 @@ import CreditCore
 /// (`20000000`, `"approve"`). Output types are inferred from the cells. The graph's input and
 /// output nodes are structure only; any other node kind (expressions, functions, switches) is
 /// refused, as is an input without a field.
+///
+/// ZEN's `null` tests are translated: a cell `null` or `== null` becomes `missing`, `!= null`
+/// becomes `not missing`, also as one alternative of a comma-separated cell. Every translated
+/// input cell is parsed, and every output cell checked, before anything is returned: a cell the
+/// rule language cannot express is refused with its path (`nodes[1].content.rules[3].income`),
+/// so a printed table always loads.
 public enum JDMImport {
     /// A document that cannot be imported.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -28,10 +34,10 @@ public enum JDMImport {
 
     private struct Document: Decodable {
         var contentType: String?
-        var nodes: [Node]
+        var nodes: [GraphNode]
     }
 
-    private struct Node: Decodable {
+    private struct GraphNode: Decodable {
         var id: String
         var name: String?
         var type: String
@@ -78,7 +84,7 @@ public enum JDMImport {
         return tables
     }
 
-    private static func table(_ node: Node, path: String) throws(Failure) -> PolicyFile.Table {
+    private static func table(_ node: GraphNode, path: String) throws(Failure) -> PolicyFile.Table {
         guard let content = node.content, let inputs = content.inputs, let outputs = content.outputs, let rules = content.rules else {
             throw Failure(path: "\(path).content", problem: "a decision table needs inputs, outputs and rules")
         }
@@ -109,8 +115,25 @@ public enum JDMImport {
                 }
                 outputTypes[column] = outputTypes[column] ?? type
             }
-            tableRules.append(.init(
-                id: rule["_id"], when: inputs.map { Cell(stringLiteral: rule[$0.id] ?? "") }, then: cells.map { Cell(stringLiteral: $0) }))
+            var when: [Cell] = []
+            for (column, input) in inputs.enumerated() {
+                let place = "\(path).content.rules[\(index)].\(input.field ?? input.id)"
+                let translated = translatedInputCell(rule[input.id] ?? "")
+                do {
+                    _ = try Parser.parseCell(translated, subject: Node(.field("_c\(column)"), column: 1))
+                } catch {
+                    throw Failure(path: place, problem: "cannot be translated to the rule language (\(error.problem))")
+                }
+                when.append(Cell(stringLiteral: translated))
+            }
+            for (column, cell) in cells.enumerated() {
+                let place = "\(path).content.rules[\(index)].\(outputs[column].field ?? outputs[column].id)"
+                guard cell != "null" else { throw Failure(path: place, problem: "a null output cannot be represented; give a value") }
+                do { _ = try Parser.parse(cell) } catch {
+                    throw Failure(path: place, problem: "cannot be translated to the rule language (\(error.problem))")
+                }
+            }
+            tableRules.append(.init(id: rule["_id"], when: when, then: cells.map { Cell(stringLiteral: $0) }))
         }
         var tableOutputs: [PolicyFile.Table.Output] = []
         for (column, output) in outputs.enumerated() {
@@ -121,6 +144,47 @@ public enum JDMImport {
         }
         return PolicyFile.Table(
             id: node.name ?? node.id, hitPolicy: hitPolicy, aggregation: nil, inputs: tableInputs, outputs: tableOutputs, rules: tableRules)
+    }
+
+    /// A ZEN unary-test cell in the rule language: `null` tests become `missing` tests; the rest
+    /// is kept as written (the two languages share their comparisons, ranges and lists).
+    static func translatedInputCell(_ text: String) -> String {
+        let trimmed = text.trimmingSpaces()
+        guard !trimmed.isEmpty, trimmed != "-" else { return trimmed }
+        return alternatives(of: trimmed).map { alternative -> String in
+            let compact = alternative.filter { $0 != " " && $0 != "\t" }
+            switch compact {
+            case "null", "==null", "=null": return "missing"
+            case "!=null": return "not missing"
+            default: return alternative
+            }
+        }.joined(separator: ", ")
+    }
+
+    /// The comma-separated alternatives of a cell, splitting only outside quotes and brackets.
+    private static func alternatives(of cell: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        var quote: Character?
+        for character in cell {
+            if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "\"" || character == "'" {
+                quote = character
+            } else if "([".contains(character) {
+                depth += 1
+            } else if ")]".contains(character) {
+                depth -= 1
+            } else if character == ",", depth == 0 {
+                parts.append(current.trimmingSpaces())
+                current = ""
+                continue
+            }
+            current.append(character)
+        }
+        parts.append(current.trimmingSpaces())
+        return parts
     }
 
     private static func article(_ word: String) -> String {

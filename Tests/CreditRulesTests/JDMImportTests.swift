@@ -75,4 +75,59 @@ struct JDMImportTests {
             try JDMImport.tables(from: Data(noField.utf8))
         }
     }
+
+    @Test("null tests are translated, the tables load, and missing values take the null rows")
+    func nullTests() throws {
+        let document = #"""
+            {"contentType":"application/vnd.gorules.decision","nodes":[{"id":"t","name":"limits","type":"decisionTableNode","content":{
+              "hitPolicy":"first",
+              "inputs":[{"id":"i1","field":"income"},{"id":"i2","field":"grade"}],
+              "outputs":[{"id":"o","field":"limit"}],
+              "rules":[
+                {"_id":"r1","i1":"== null","i2":"","o":"0"},
+                {"_id":"r2","i1":"null, < 1000","i2":"","o":"1"},
+                {"_id":"r3","i1":"!= null","i2":"\"A\", null","o":"5000"},
+                {"_id":"r4","i1":"","i2":"","o":"100"}]}}]}
+            """#
+        let tables = try JDMImport.tables(from: Data(document.utf8))
+        #expect(tables[0].rules.map { $0.when.map(\.text) } == [
+            ["missing", ""], ["missing, < 1000", ""], ["not missing", "\"A\", missing"], ["", ""],
+        ])
+        let schema = try RuleSchema(fields: [("income", .number), ("grade", .string)])
+        let table = try DecisionTable(tables[0], schema: schema)
+        func limit(_ income: FeatureValue, _ grade: FeatureValue) throws -> FeatureValue? {
+            var row = RuleRow(schema: schema)
+            try row.set(schema.slot(of: "income")!, to: income)
+            try row.set(schema.slot(of: "grade")!, to: grade)
+            return table.evaluate(row).values.first
+        }
+        #expect(try limit(.missing, .category("A")) == .number(0))
+        #expect(try limit(.number(500), .category("B")) == .number(1))
+        #expect(try limit(.number(1500), .category("B")) == .number(100))
+        #expect(try limit(.number(5000), .missing) == .number(5000))
+        #expect(try limit(.number(5000), .category("A")) == .number(5000))
+        #expect(try limit(.number(5000), .category("C")) == .number(100))
+    }
+
+    @Test("a cell the rule language cannot express is refused at import with its path")
+    func untranslatableCell() throws {
+        func document(input: String, output: String = "1") -> Data {
+            Data(#"""
+                {"nodes":[{"id":"t","type":"decisionTableNode","content":{"hitPolicy":"first",
+                  "inputs":[{"id":"i","field":"income"}],"outputs":[{"id":"o","field":"limit"}],
+                  "rules":[{"_id":"r1","i":"1","o":"1"},{"_id":"r2","i":"\#(input)","o":"\#(output)"}]}}]}
+                """#.utf8)
+        }
+        #expect(throws: JDMImport.Failure.self) { try JDMImport.tables(from: document(input: "contains($, 5)")) }
+        do {
+            _ = try JDMImport.tables(from: document(input: "> 5 >"))
+            Issue.record("an untranslatable cell was imported")
+        } catch {
+            #expect(error.path == "nodes[0].content.rules[1].income")
+            #expect(error.problem.hasPrefix("cannot be translated to the rule language"))
+        }
+        #expect(throws: JDMImport.Failure(path: "nodes[0].content.rules[1].limit", problem: "a null output cannot be represented; give a value")) {
+            try JDMImport.tables(from: document(input: "2", output: "null"))
+        }
+    }
 }
