@@ -84,3 +84,41 @@ struct FileSafetyCLITests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("out.csv.partial")))
     }
 }
+
+@Suite("credit score is reproducible per row")
+struct ReproducibleScoringCLITests {
+    @Test("three shards together are the unsharded output byte for byte, and a row scored alone is the same row in a big file")
+    func shardsEqualWhole() throws {
+        let directory = try TemporaryDirectory()
+        let lines = try String(contentsOfFile: germanCredit, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+        let header = lines[0]
+        let rows = Array(lines.dropFirst())
+        // About 7 MB: several 4 MiB blocks, so shards cut blocks differently from the whole run.
+        var big = header + "\n"
+        var random = SeededGenerator(seed: 2026)
+        for _ in 0..<60 { for row in rows.shuffled(using: &random) { big += row + "\n" } }
+        let input = try directory.write("big.csv", big)
+        func score(_ extra: [String], out: String) throws -> [String] {
+            let run = try credit(["score", "--model", logisticModel, "--data", input, "--out", directory.path(out), "--quiet"] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            return try directory.read(out).split(whereSeparator: \.isNewline).map(String.init)
+        }
+        let whole = try score([], out: "whole.csv")
+        #expect(whole.count == 60 * rows.count + 1)
+        var union = [whole[0]]
+        var shardRows: [String] = []
+        for index in 1...3 {
+            let part = try score(["--shard", "\(index)/3"], out: "shard\(index).csv")
+            #expect(part.first == whole[0])
+            shardRows += part.dropFirst()
+        }
+        union += shardRows.sorted { Int($0.prefix { $0 != "," })! < Int($1.prefix { $0 != "," })! }
+        #expect(union == whole)
+        // The first data row alone.
+        let single = try directory.write("one.csv", header + "\n" + big.split(whereSeparator: \.isNewline)[1] + "\n")
+        let alone = try credit(["score", "--model", logisticModel, "--data", single, "--out", directory.path("one.out.csv")])
+        #expect(alone.status == 0)
+        let aloneRow = try directory.read("one.out.csv").split(whereSeparator: \.isNewline)[1]
+        #expect(aloneRow.drop { $0 != "," } == whole[1].drop { $0 != "," })
+    }
+}

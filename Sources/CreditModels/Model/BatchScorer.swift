@@ -1,12 +1,15 @@
 public import CreditCore
 import CreditLinearAlgebra
 
-/// Scores records in batches with one BLAS matrix-vector product (`dgemv`) per batch.
+/// Scores records in batches.
 ///
 /// Each appended record is encoded into one column of a design buffer (intercept, numeric values,
-/// one-hot levels); ``linearPredictors()`` multiplies the filled part by the coefficients. Results
-/// agree with ``LogisticModel/linearPredictor(_:)`` to rounding (about 1e-15 relative), not bit
-/// for bit: BLAS may sum in another order. Use the single-record path where bit-identity matters.
+/// one-hot levels); ``linearPredictors()`` takes each record's dot product with the coefficients
+/// in one fixed order (intercept, then the design rows in feature order), four records at a time
+/// with an accumulator each. Deterministic and bit-identical to
+/// ``LogisticModel/linearPredictor(_:)``: a record's η does not depend on the batch it is in, its
+/// position there, the block size or the shard, since adding the zero terms of the one-hot
+/// levels leaves a sum unchanged.
 public struct BatchScorer: Sendable {
     /// The model being scored.
     public let model: LogisticModel
@@ -134,10 +137,43 @@ public struct BatchScorer: Sendable {
     }
 
     /// The linear predictors of the appended records, in append order; empties the batch.
+    ///
+    /// Each is `((0 + x₀β₀) + x₁β₁) + …` over the design rows in order (`x₀ = 1`), with no fused
+    /// or reordered operations; the reference is the plain loop `for j { eta += x[j] * β[j] }`.
     public mutating func linearPredictors() -> [Double] {
         precondition(encodesDesign, "a levels-only scorer has no design to multiply")
-        var eta = Array(repeating: 0.0, count: count)
-        BLAS.gemv(design, leadingColumns: count, transposed: true, x: coefficients, y: &eta)
+        let records = count
+        let terms = coefficients.count
+        let stride = design.leadingDimension
+        var eta = Array(repeating: 0.0, count: records)
+        design.storage.withUnsafeBufferPointer { x in
+            coefficients.withUnsafeBufferPointer { beta in
+                eta.withUnsafeMutableBufferPointer { out in
+                    var record = 0
+                    // Four independent sums side by side: the order within each is unchanged.
+                    while record + 4 <= records {
+                        let (b0, b1, b2, b3) = (record * stride, (record + 1) * stride, (record + 2) * stride, (record + 3) * stride)
+                        var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+                        for j in 0..<terms {
+                            let coefficient = beta[j]
+                            s0 += x[b0 + j] * coefficient
+                            s1 += x[b1 + j] * coefficient
+                            s2 += x[b2 + j] * coefficient
+                            s3 += x[b3 + j] * coefficient
+                        }
+                        (out[record], out[record + 1], out[record + 2], out[record + 3]) = (s0, s1, s2, s3)
+                        record += 4
+                    }
+                    while record < records {
+                        let base = record * stride
+                        var sum = 0.0
+                        for j in 0..<terms { sum += x[base + j] * beta[j] }
+                        out[record] = sum
+                        record += 1
+                    }
+                }
+            }
+        }
         rowCount = 0
         return eta
     }

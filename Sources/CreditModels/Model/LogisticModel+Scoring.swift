@@ -104,7 +104,8 @@ extension LogisticModel {
     /// - Throws: ``ScoringFailure`` for the first feature whose value cannot be scored.
     public func linearPredictor(_ values: [FeatureValue]) throws(ScoringFailure) -> Double {
         precondition(values.count == features.count, "one value per model feature is required")
-        var eta = intercept
+        // 0 + intercept, as the batch path starts: the same bits whatever the intercept's sign of zero.
+        var eta = 0.0 + intercept
         for index in features.indices {
             eta += try contribution(ofFeature: index, value: values[index])
         }
