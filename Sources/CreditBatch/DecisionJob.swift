@@ -69,7 +69,7 @@ public enum DecisionJob {
         try rejects.write(record: ["source", "line", "field", "reason", "message"])
         var keepColumns: [Int] = []
         func decideRows() throws -> DecisionSummary {
-            try forEachRow(engine: engine, options: options) { header in
+            try forEachRow(engine: engine, options: options, requireEveryColumn: true) { header in
                 keepColumns = try options.keep.map { try header.require($0) }
                 let writer = try CSVWriter(path: options.output)
                 try writer.write(record: options.keep + ["decision", "pd", "score", "grade", "max_amount", "max_tenor_months",
@@ -174,8 +174,12 @@ public enum DecisionJob {
 
     /// Reads the applications of `options.input` in order and decides each, calling `decided`
     /// or `rejected` for every row.
+    ///
+    /// With `requireEveryColumn` (a decision run), every column the model and policy read must be
+    /// in the header, spelled exactly: a missing, padded or differently cased column is refused
+    /// before any row is read, as `credit score` does, instead of every row going without it.
     private static func forEachRow(
-        engine: RiskEngine, options: DecisionJobOptions, header start: (HeaderIndex) throws -> Void,
+        engine: RiskEngine, options: DecisionJobOptions, requireEveryColumn: Bool = false, header start: (HeaderIndex) throws -> Void,
         decided: (CSVRecord, Decision) throws -> Void,
         rejected: (_ source: String, _ line: Int, _ field: String, _ reason: String, _ message: String) throws -> Void
     ) throws -> DecisionSummary {
@@ -189,6 +193,7 @@ public enum DecisionJob {
         for input in engine.policy.file.inputs { kinds[input.name] = input.type == .string ? .text : .number }
         for input in engine.policy.file.inputs where input.type == .boolean { kinds[input.name] = .text }
         for bureau in engine.policy.bureaus { kinds[bureau.input] = .numberOrText }
+        if requireEveryColumn { for name in kinds.keys.sorted() { _ = try header.require(name) } }
         let columns = kinds.keys.sorted().compactMap { name in header.position(of: name).map { (name, $0, kinds[name]!) } }
         let amountColumn = try header.require("amount")
         let tenorColumn = header.position(of: "tenor_months")

@@ -48,6 +48,8 @@ final class CSVScanner {
     private var state = State.fieldStart
     private var line = 1
     private var fieldStart = 0
+    /// The previous byte was a CR inside a quoted field: an LF right after it is the same line break.
+    private var quotedCarriageReturn = false
     /// A CR ended the previous record; a following LF belongs to it.
     private var pendingCarriageReturn = false
     private var recordHasContent = false
@@ -141,8 +143,11 @@ final class CSVScanner {
             case .quoted:
                 if byte == quote {
                     state = .quoteInQuoted
+                    quotedCarriageReturn = false
                 } else {
-                    if byte == lineFeed { line += 1 }
+                    // CR, LF and CRLF inside quotes are each one physical line.
+                    if byte == carriageReturn || (byte == lineFeed && !quotedCarriageReturn) { line += 1 }
+                    quotedCarriageReturn = byte == carriageReturn
                     try append(byte)
                 }
             case .quoteInQuoted:
@@ -362,6 +367,8 @@ struct RecordBoundaryFinder {
     private var recordHasContent = false
     /// Physical line the next byte is on.
     private(set) var line = 1
+    /// The previous byte was a CR inside a quoted field: an LF right after it is the same line break.
+    private var quotedCarriageReturn = false
     /// Records (non-blank) completed so far.
     private(set) var records = 0
 
@@ -421,8 +428,11 @@ struct RecordBoundaryFinder {
             case .quoted:
                 if byte == quote {
                     state = .quoteInQuoted
-                } else if byte == lineFeed {
-                    line += 1
+                    quotedCarriageReturn = false
+                } else {
+                    // CR, LF and CRLF inside quotes are each one physical line, as in the scanner.
+                    if byte == carriageReturn || (byte == lineFeed && !quotedCarriageReturn) { line += 1 }
+                    quotedCarriageReturn = byte == carriageReturn
                 }
             case .quoteInQuoted:
                 if byte == quote {

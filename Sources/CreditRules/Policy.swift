@@ -1,4 +1,4 @@
-public import CreditCore
+import CreditCore
 public import FoundationEssentials
 import CreditAudit
 

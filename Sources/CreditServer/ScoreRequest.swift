@@ -1,3 +1,4 @@
+import CreditAudit
 import CreditEngine
 import Foundation
 
@@ -13,6 +14,38 @@ enum JSONValue: Equatable {
         case .string: return "a string"
         case .array: return "an array"
         case .object: return "an object"
+        }
+    }
+}
+
+extension JSONValue {
+    /// The canonical text of the value: object keys in UTF-8 byte order, numbers in their
+    /// shortest round-trip form, strings with JSON's minimal escapes, no white space. Two
+    /// serialisations of the same JSON (key order, spacing, `1.0` or `1`, escapes) give the same text.
+    func canonicalText() -> [UInt8] {
+        var writer = JSONTextWriter()
+        write(to: &writer)
+        // Numbers from JSONReader are finite, so the writer never refuses one.
+        return (try? writer.text()) ?? []
+    }
+
+    private func write(to writer: inout JSONTextWriter) {
+        switch self {
+        case .null: writer.null()
+        case .bool(let flag): writer.bool(flag)
+        case .number(let number): writer.number(number)
+        case .string(let text): writer.string(text)
+        case .array(let items):
+            writer.beginArray()
+            for item in items { item.write(to: &writer) }
+            writer.endArray()
+        case .object(let entries):
+            writer.beginObject()
+            for key in entries.keys.sorted(by: { $0.precedesInByteOrder($1) }) {
+                writer.key(key)
+                entries[key]!.write(to: &writer)
+            }
+            writer.endObject()
         }
     }
 }
@@ -36,6 +69,9 @@ struct ScoreRequest {
     var fields: [String: FeatureValue]
     /// Personal data (name, NIK, phone…): stored encrypted, never logged or returned.
     var applicant: [String: String]
+    /// SHA-256 of the body's canonical JSON (``JSONValue/canonicalText()``): a retry that
+    /// re-serialises the same JSON has the same hash.
+    var canonicalSHA256 = ""
 
     static let topLevel: Set<String> = ["event_id", "user_id", "loan_id", "amount", "timestamp", "tenor_months", "features", "bureau", "applicant"]
     static let maximumIdentifierLength = 128
@@ -145,7 +181,16 @@ struct ScoreRequest {
         guard problems.isEmpty else { return .failure(ValidationFailure(problems: problems)) }
         return .success(ScoreRequest(
             eventId: eventId, userId: userId, loanId: loanId, amount: amount, timestamp: timestamp, date: date, tenorMonths: tenor,
-            fields: fields, applicant: applicant))
+            fields: fields, applicant: applicant, canonicalSHA256: ContentDigest.sha256Hex(root.canonicalText())))
+    }
+
+    /// The idempotency identity of a body this engine may not accept (another model since): its
+    /// canonical hash and its `event_id`, when the body is JSON with a safe `event_id`.
+    static func identity(of body: Data) -> (canonicalSHA256: String, eventId: String?)? {
+        guard let root = try? JSONReader.parse(body) else { return nil }
+        var eventId: String?
+        if case .object(let object) = root, case .string(let text)? = object["event_id"], isSafeIdentifier(text) { eventId = text }
+        return (ContentDigest.sha256Hex(root.canonicalText()), eventId)
     }
 }
 

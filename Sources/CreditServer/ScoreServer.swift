@@ -86,7 +86,7 @@ public enum ScoreServer {
 
         let api = router.group("api/v1")
         api.post("scores") { request, context in
-            try authorize(request, access: access, role: .scorer)
+            let principal = try authorize(request, access: access, role: .scorer)
             guard isJSONMediaType(request.headers[.contentType]) else {
                 throw APIProblem(
                     status: 415, slug: "unsupported-media-type", title: "Unsupported media type", detail: "send application/json (charset utf-8, if any)")
@@ -102,7 +102,8 @@ public enum ScoreServer {
             } catch {
                 throw APIProblem(status: 413, slug: "body-too-large", title: "Request body too large", detail: "the limit is \(maxBodyBytes) bytes")
             }
-            let stored = try await service.score(body: Data(body.readableBytesView), idempotencyKey: request.headers[idempotencyHeader])
+            let stored = try await service.score(
+                body: Data(body.readableBytesView), idempotencyKey: request.headers[idempotencyHeader], caller: principal.keyId)
             return raw(stored.body, status: .init(code: stored.status))
         }
         api.get("scores/{id}") { request, context in
@@ -149,8 +150,10 @@ public enum ScoreServer {
         return router
     }
 
-    /// Checks the caller's key, role and rate; throws the problem to return otherwise.
-    static func authorize(_ request: Request, access: AccessControl, role: ServerConfiguration.Role) throws {
+    /// Checks the caller's key, role and rate and returns who the caller is; throws the problem
+    /// to return otherwise.
+    @discardableResult
+    static func authorize(_ request: Request, access: AccessControl, role: ServerConfiguration.Role) throws -> Principal {
         var principal: Principal?
         if let key = request.headers[apiKeyHeader] {
             principal = access.authenticate(key)
@@ -166,6 +169,7 @@ public enum ScoreServer {
         if let wait = access.admit(principal) {
             throw APIProblem(status: 429, slug: "rate-limited", title: "Too many requests", detail: "retry after \(wait) s", retryAfterSeconds: wait)
         }
+        return principal
     }
 
     /// Whether a `Content-Type` is `application/json`, with at most a `charset=utf-8` parameter

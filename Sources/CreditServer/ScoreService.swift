@@ -49,30 +49,45 @@ final class ScoreService: Sendable {
         })
     }
 
-    /// Scores one request. The idempotency key is the `Idempotency-Key` header, else the event id:
-    /// a repeated key with the same body returns the stored response byte for byte; with another
-    /// body it is refused (422); concurrent requests with one key run once.
-    func score(body: Data, idempotencyKey: String?) async throws(APIProblem) -> StoredResponse {
-        let request: ScoreRequest
-        switch ScoreRequest.parse(body, knownFeatures: knownFeatures, knownBureauInputs: knownBureauInputs) {
-        case .success(let parsed): request = parsed
-        case .failure(let failure):
-            throw APIProblem(status: 422, slug: "invalid-request", title: "The request body is invalid", detail: failure.detail, errors: failure.problems)
-        }
+    /// Scores one request for `caller` (an API key id or a token's subject).
+    ///
+    /// Idempotency, per caller: the key is the `Idempotency-Key` header, else the event id, and
+    /// lives in the caller's own namespace, so no caller can block or read another's. The same
+    /// key and body (compared as canonical JSON, so a re-serialised retry matches) return the
+    /// stored response byte for byte, even after a redeploy whose model would now refuse the
+    /// body; another body under the key is refused (422). One `event_id` gives one decision
+    /// whatever the key: another key, or another caller, for a decided event gets 409.
+    /// Concurrent requests with one key run once.
+    func score(body: Data, idempotencyKey: String?, caller: String) async throws(APIProblem) -> StoredResponse {
         if let key = idempotencyKey, !ScoreRequest.isSafeIdentifier(key) {
             throw APIProblem(status: 422, slug: "invalid-idempotency-key", title: "Invalid Idempotency-Key",
                              detail: "Idempotency-Key \(ScoreRequest.identifierRule)",
                              errors: [FieldProblem(field: "Idempotency-Key", problem: ScoreRequest.identifierRule)])
         }
-        let key = idempotencyKey ?? "event:\(request.eventId)"
-        let requestHash = ContentDigest.sha256Hex(body)
+        let rawHash = ContentDigest.sha256Hex(body)
+        let request: ScoreRequest
+        switch ScoreRequest.parse(body, knownFeatures: knownFeatures, knownBureauInputs: knownBureauInputs) {
+        case .success(let parsed): request = parsed
+        case .failure(let failure):
+            let refusal = APIProblem(status: 422, slug: "invalid-request", title: "The request body is invalid", detail: failure.detail, errors: failure.problems)
+            // A retry of a request this service already answered gets that answer, whatever the
+            // model loaded now would say of the body.
+            if let identity = ScoreRequest.identity(of: body), let key = idempotencyKey ?? identity.eventId.map({ "event:\($0)" }) {
+                let stored: StoredResponse?
+                do throws(StoreError) { stored = try store.response(forKey: Self.scoped(key, caller: caller)) } catch { throw APIProblem.storeRead(error) }
+                if let stored, stored.requestSHA256 == identity.canonicalSHA256 || stored.requestSHA256 == rawHash { return stored }
+            }
+            throw refusal
+        }
+        let key = Self.scoped(idempotencyKey ?? "event:\(request.eventId)", caller: caller)
+        let requestHash = request.canonicalSHA256
         let response: StoredResponse
         do {
             response = try await inFlight.run(key: key) { () async throws(APIProblem) -> StoredResponse in
                 do {
                     // A repeated key is found in the write transaction, which returns the stored
                     // response instead of storing this one.
-                    return try await self.decideAndStore(request, key: key, requestHash: requestHash)
+                    return try await self.decideAndStore(request, key: key, requestHash: requestHash, rawHash: rawHash)
                 } catch let problem as APIProblem {
                     // A stored response stands even where this engine would now refuse the input
                     // (a model or policy changed since it was stored).
@@ -81,11 +96,16 @@ final class ScoreService: Sendable {
                     if let stored { return stored }
                     throw problem
                 } catch let error as StoreError {
-                    if case .idempotencyConflict = error {
+                    switch error {
+                    case .idempotencyConflict:
                         throw APIProblem(status: 422, slug: "idempotency-conflict", title: "Idempotency key reused",
                                          detail: "this idempotency key was already used with a different request body")
+                    case .eventAlreadyDecided:
+                        throw APIProblem(status: 409, slug: "event-already-decided", title: "Event already decided",
+                                         detail: "this event_id was already decided under another idempotency key or caller")
+                    default:
+                        throw APIProblem.storeRead(error)
                     }
-                    throw APIProblem.storeRead(error)
                 } catch let error as APIProblem {
                     throw error
                 } catch {
@@ -97,14 +117,17 @@ final class ScoreService: Sendable {
         } catch {
             throw APIProblem(status: 500, slug: "internal", title: "Internal error", detail: "the request could not be completed")
         }
-        guard response.requestSHA256 == requestHash else {
+        guard response.requestSHA256 == requestHash || response.requestSHA256 == rawHash else {
             throw APIProblem(status: 422, slug: "idempotency-conflict", title: "Idempotency key reused",
                              detail: "this idempotency key was already used with a different request body")
         }
         return response
     }
 
-    private func decideAndStore(_ request: ScoreRequest, key: String, requestHash: String) async throws -> StoredResponse {
+    /// An idempotency key in `caller`'s namespace: `caller/key` (keys hold no `/`).
+    static func scoped(_ key: String, caller: String) -> String { "\(caller)/\(key)" }
+
+    private func decideAndStore(_ request: ScoreRequest, key: String, requestHash: String, rawHash: String) async throws -> StoredResponse {
         let decision: Decision
         do {
             decision = try engine.decide(Application(amount: request.amount, tenorMonths: request.tenorMonths, date: request.date, fields: request.fields))
@@ -135,7 +158,7 @@ final class ScoreService: Sendable {
             ruleHitsJSON: String(decoding: try ruleHits.text(), as: UTF8.self),
             reasonsJSON: String(decoding: try reasons.text(), as: UTF8.self),
             inputsJSON: Data(try StoredInputs(timestamp: request.timestamp, fields: inputs).jsonText()),
-            idempotencyKey: key, requestSHA256: requestHash, responseStatus: 201, responseBody: bytes))
+            idempotencyKey: key, requestSHA256: requestHash, responseStatus: 201, responseBody: bytes, legacyRequestSHA256: rawHash))
         if stored.body == bytes { decisionCounters[decision.outcome]?.increment() }
         return stored
     }

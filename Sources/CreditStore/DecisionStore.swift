@@ -36,14 +36,18 @@ public struct NewDecision: Sendable {
     /// The HTTP status and body returned.
     public var responseStatus: Int
     public var responseBody: Data
+    /// A second hash the same request may have been stored under (the SHA-256 of its raw bytes,
+    /// as stores written before canonical request hashes hold).
+    public var legacyRequestSHA256: String?
 
     public init(
         scoreId: String, evaluationId: String, createdAt: String, eventId: String, loanId: String, userId: String, amount: Double,
         tenorMonths: Double?, applicationDate: String, modelId: String, modelVersion: String, modelSHA256: String, score: Double?,
         probabilityOfDefault: Double?, grade: String?, policyId: String, policyVersion: String, policySHA256: String, decision: String,
         ruleHitsJSON: String, reasonsJSON: String, inputsJSON: Data, idempotencyKey: String, requestSHA256: String, responseStatus: Int,
-        responseBody: Data
+        responseBody: Data, legacyRequestSHA256: String? = nil
     ) {
+        self.legacyRequestSHA256 = legacyRequestSHA256
         (self.scoreId, self.evaluationId, self.createdAt, self.eventId, self.loanId, self.userId) = (scoreId, evaluationId, createdAt, eventId, loanId, userId)
         (self.amount, self.tenorMonths, self.applicationDate) = (amount, tenorMonths, applicationDate)
         (self.modelId, self.modelVersion, self.modelSHA256, self.score, self.probabilityOfDefault, self.grade) =
@@ -167,6 +171,9 @@ public final class DecisionStore: Sendable {
                 ALTER TABLE idempotency_keys ADD COLUMN response_mac TEXT;
                 """)
         }
+        migrator.registerMigration("v3 events") { db in
+            try db.execute(sql: "CREATE INDEX credit_scores_event ON credit_scores(event_id)")
+        }
         return migrator
     }
 
@@ -188,6 +195,11 @@ public final class DecisionStore: Sendable {
             }
         }
         return response
+    }
+
+    /// The caller part of a scoped idempotency key (`caller/key`).
+    private static func caller(of scopedKey: String) -> Substring? {
+        scopedKey.lastIndex(of: "/").map { scopedKey[..<$0] }
     }
 
     /// What a stored response's HMAC covers.
@@ -265,7 +277,25 @@ public final class DecisionStore: Sendable {
             arguments: [decision.idempotencyKey])
         {
             let stored = try checkedResponse(existing)
-            guard stored.requestSHA256 == decision.requestSHA256 else { throw StoreError.idempotencyConflict(key: decision.idempotencyKey) }
+            guard stored.requestSHA256 == decision.requestSHA256 || stored.requestSHA256 == decision.legacyRequestSHA256 else {
+                throw StoreError.idempotencyConflict(key: decision.idempotencyKey)
+            }
+            return stored
+        }
+        // One decision per event, whatever the key it came with.
+        if let existing = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT k.key, \(Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
+                WHERE s.event_id = ? LIMIT 1
+                """),
+            arguments: [decision.eventId])
+        {
+            let storedKey = try existing.decode(String.self, forColumn: "key")
+            let stored = try checkedResponse(existing)
+            let sameRequest = stored.requestSHA256 == decision.requestSHA256 || stored.requestSHA256 == decision.legacyRequestSHA256
+            // Keys written before per-caller namespaces hold no caller; their owner is unknown.
+            let sameCaller = !storedKey.contains("/") || Self.caller(of: storedKey) == Self.caller(of: decision.idempotencyKey)
+            guard sameRequest, sameCaller else { throw StoreError.eventAlreadyDecided(eventId: decision.eventId) }
             return stored
         }
         let scoreRow = ScoreRow(

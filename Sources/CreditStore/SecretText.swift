@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Glibc
 
 /// The one place that reads key material (the store key, the checkpoint signing key): from a

@@ -1,5 +1,5 @@
-public import Crypto
-public import Foundation
+import Crypto
+import Foundation
 import CreditAudit
 
 /// The store's 256-bit secret, from which two keys are derived (HKDF-SHA256): one encrypts
@@ -58,6 +58,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case database(String)
     /// The same idempotency key was used with a different request body.
     case idempotencyConflict(key: String)
+    /// The event was already decided under another idempotency key or for another caller: one
+    /// LoanAppliedEvent gives one decision.
+    case eventAlreadyDecided(eventId: String)
     /// A stored response does not match what the audit chain recorded for it (edited in the
     /// database); it must not be served.
     case integrity(scoreId: String)
@@ -72,6 +75,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .undecryptable(let id): return "the inputs of \(id) cannot be decrypted with this key (wrong key, or the row was altered)"
         case .database(let problem): return "database: \(problem)"
         case .idempotencyConflict(let key): return "idempotency key '\(key)' was already used with a different request"
+        case .eventAlreadyDecided(let eventId): return "event '\(eventId)' was already decided under another idempotency key or caller"
         case .integrity(let scoreId):
             return "the stored response of score \(scoreId) does not match the audit trail (altered in the database); it is not served"
         case .schema(let problem): return "the store's schema is not intact: \(problem)"

@@ -94,19 +94,21 @@ struct ScoreCommand: AsyncParsableCommand {
             result = try await ScoringJob.run(bundle: try ModelFileLoader.load(path: model), options: options) { progress.update($0) }
         } catch let BatchError.tooManyRejects(limit, partial) {
             progress.finish()
+            let exitCode = reportedExitCode(for: BatchError.tooManyRejects(limit: limit, summary: partial))
             try writeSummary(partial, started: started, stopped: "more than \(limit) rows rejected")
-            throw reportedExitCode(for: BatchError.tooManyRejects(limit: limit, summary: partial))
+            throw exitCode
         } catch {
             progress.finish()
             throw reportedExitCode(for: error)
         }
         progress.finish()
-        try writeSummary(result, started: started, stopped: nil)
         let shardText = result.shard.map { " (shard \($0), \(result.rowsInOtherShards) rows in other shards)" } ?? ""
         let resumeText = result.resumedAfterRow.map { " (resumed after row \($0): \(result.rowsAlreadyStored) rows already stored)" } ?? ""
         printError("\(result.source): read \(result.rowsRead), scored \(result.rowsScored), rejected \(result.rowsRejected)\(shardText)\(resumeText)")
+        try writeSummary(result, started: started, stopped: nil)
     }
 
+    /// Writes `--summary`, after the outcome was printed; a summary that cannot be written exits 74.
     private func writeSummary(_ result: ScoringSummary, started: Date, stopped: String?) throws {
         guard let summary else { return }
         let elapsed = Date().timeIntervalSince(started)
@@ -116,7 +118,12 @@ struct ScoreCommand: AsyncParsableCommand {
             reconciles: result.reconciles, stoppedBecause: stopped)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: summary))
+        do {
+            try encoder.encode(report).write(to: URL(fileURLWithPath: summary), options: .atomic)
+        } catch {
+            printError("cannot write the summary '\(summary)': \((error as NSError).localizedFailureReason ?? "write failed")")
+            throw ExitStatus.ioError
+        }
     }
 }
 

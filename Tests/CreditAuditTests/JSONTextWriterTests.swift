@@ -60,7 +60,7 @@ private struct Awkward {
     mutating func double() -> Double {
         switch below(6) {
         case 0: return Double(Int64(bitPattern: next()) >> below(60))
-        case 1: return [0.0, -0.0, 1e-320, 5e-324, 1.7976931348623157e308, 0.1, 2096000, 1e15, 1e16, 1e21][below(10)]
+        case 1: return [0.0, -0.0, Double(bitPattern: 0x7e8) /* 1e-320 */, Double(bitPattern: 1) /* 5e-324 */, 1.7976931348623157e308, 0.1, 2096000, 1e15, 1e16, 1e21][below(10)]
         case 2: return Double(below(1_000_000)) / 1000
         default:
             let value = Double(bitPattern: next())

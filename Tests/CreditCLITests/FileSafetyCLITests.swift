@@ -122,3 +122,51 @@ struct ReproducibleScoringCLITests {
         #expect(aloneRow.drop { $0 != "," } == whole[1].drop { $0 != "," })
     }
 }
+
+@Suite("credit decide and score refuse inputs they would misread, and report every outcome")
+struct BatchOutcomeCLITests {
+    @Test("decide refuses a missing, padded or differently cased engine column before any work, naming it", arguments: [
+        ("ktp_verified", ""), ("ktp_verified", " ktp_verified"), ("monthly_income", "Monthly_Income"),
+    ])
+    func decideRefusesMissingColumn(column: String, replacement: String) throws {
+        let directory = try TemporaryDirectory()
+        var lines = try String(contentsOfFile: RepositoryPaths.path("datasets/applications_sample.csv"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).prefix(6).map(String.init)
+        var names = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let position = try #require(names.firstIndex(of: column))
+        if replacement.isEmpty {
+            names.remove(at: position)
+            lines = [names.joined(separator: ",")] + lines.dropFirst().map { line in
+                var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                cells.remove(at: position)
+                return cells.joined(separator: ",")
+            }
+        } else {
+            names[position] = replacement
+            lines[0] = names.joined(separator: ",")
+        }
+        let input = try directory.write("in.csv", lines.joined(separator: "\n") + "\n")
+        let run = try credit(["decide", "--model", scorecard, "--policy", policy, "--data", input, "--out", directory.path("out.csv")])
+        #expect(run.status == 65, "\(run.stderr)")
+        #expect(run.stderr.contains("field '\(column)': required column is not in the header"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("out.csv")))
+    }
+
+    @Test("an unwritable --summary exits 74 with a message, after the run's own summary line")
+    func unwritableSummary() throws {
+        let directory = try TemporaryDirectory()
+        let run = try credit(["score", "--model", logisticModel, "--data", germanCredit, "--out", directory.path("o.csv"),
+                              "--summary", directory.path("no-such-directory/summary.json")])
+        #expect(run.status == 74, "\(run.stderr)")
+        #expect(run.stderr.contains("read 1000, scored 1000, rejected 0"))
+        #expect(run.stderr.contains("credit: cannot write the summary"))
+        // A run stopped by --max-rejects still says why it stopped.
+        let text = try String(contentsOfFile: germanCredit, encoding: .utf8)
+        let bad = try directory.write("bad.csv", text + "no checking account,12\n")
+        let stopped = try credit(["score", "--model", logisticModel, "--data", bad, "--out", directory.path("p.csv"),
+                                  "--max-rejects", "0", "--summary", directory.path("no-such-directory/summary.json")])
+        #expect(stopped.status == 74, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("stopped: 1 rows rejected, more than the limit of 0"), "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("credit: cannot write the summary"))
+    }
+}

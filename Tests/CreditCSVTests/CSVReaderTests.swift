@@ -95,6 +95,7 @@ let corpus: [String] = [
     "h\n\"q\"\r\n\"\"\"\"\r\n",
     "a,b\n\n1,2\n\n\n3,4\n,\n5,",
     "x,y\n1,2\n3,4\n\"5\",6\n7,8\n",
+    "a,b\r\"x\ry\",1\r\"p\r\nq\",2\rlast,3\r",
 ]
 
 @Suite("CSV reader")
@@ -124,6 +125,21 @@ struct CSVReaderTests {
             ParsedRecord(line: 1, fields: ["a", "b"]), ParsedRecord(line: 2, fields: ["1", "2"]), ParsedRecord(line: 3, fields: ["3", "4"]),
         ])
         #expect(try parse("a\rb\rc").map(\.fields) == [["a"], ["b"], ["c"]])
+    }
+
+    @Test("a CR inside a quoted field is a line, as an LF or a CRLF is (regression: CR-only files had wrong line numbers)")
+    func carriageReturnInsideQuotes() throws {
+        let text = "a,b\r\"x\ry\",1\r\"p\r\nq\",2\r\"m\nn\",3\rlast,4\r"
+        let expected = [
+            ParsedRecord(line: 1, fields: ["a", "b"]), ParsedRecord(line: 2, fields: ["x\ry", "1"]),
+            ParsedRecord(line: 4, fields: ["p\r\nq", "2"]), ParsedRecord(line: 6, fields: ["m\nn", "3"]),
+            ParsedRecord(line: 8, fields: ["last", "4"]),
+        ]
+        #expect(try parse(text) == expected)
+        #expect(try parse(text, chunkSize: 1) == expected)
+        for blockSize in [1, 3, 7, 1 << 20] {
+            #expect(try parseInBlocks(text, blockSize: blockSize, pieces: [1]) == expected, "block size \(blockSize)")
+        }
     }
 
     @Test("a UTF-8 byte-order mark is skipped, even when it arrives one byte at a time")

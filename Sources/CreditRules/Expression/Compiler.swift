@@ -229,12 +229,12 @@ struct Compiler {
                 }
             }
             switch op {
-            case .less: return test(<)
-            case .lessOrEqual: return test(<=)
-            case .greater: return test(>)
-            case .greaterOrEqual: return test(>=)
-            case .equal: return test(==)
-            case .notEqual: return test(!=)
+            case .less: return test({ $0 < $1 })
+            case .lessOrEqual: return test({ $0 <= $1 })
+            case .greater: return test({ $0 > $1 })
+            case .greaterOrEqual: return test({ $0 >= $1 })
+            case .equal: return test({ $0 == $1 })
+            case .notEqual: return test({ $0 != $1 })
             }
         case (.text(let a), .text(let b)):
             guard op == .equal || op == .notEqual else {
