@@ -17,6 +17,7 @@ command -v schemathesis >/dev/null || pip install -q schemathesis
 swift build --product credit >/dev/null
 CREDIT=$(swift build --show-bin-path)/credit
 head -c 32 /dev/urandom | base64 > "$WORK/store.key"
+chmod 600 "$WORK/store.key"   # the service refuses a key file other users can read
 KEY=schemathesis-key-$RANDOM$RANDOM
 HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
 cat > "$WORK/server.json" <<JSON

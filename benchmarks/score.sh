@@ -6,6 +6,7 @@
 # credit's to 1e-12.
 #
 #   bash benchmarks/score.sh            # ROWS=10000000 RUNS=3 by default
+#   TOOLS="credit polars duckdb" bash benchmarks/score.sh   # leave pandas out (its runs take longest)
 #
 # Data is generated (seeded) into a temporary directory outside the repository (~2.5 GB for 10M).
 set -euo pipefail
@@ -14,6 +15,7 @@ ROWS=${ROWS:-10000000}
 RUNS=${RUNS:-3}
 WORK=${WORK:-$(mktemp -d)}
 PEERS="benchmarks/peers/score_logit.py"
+TOOLS=${TOOLS:-credit polars duckdb pandas}
 
 swift build -c release --product credit >/dev/null
 CREDIT=$(swift build -c release --show-bin-path)/credit
@@ -24,15 +26,18 @@ fi
 SIZE=$(stat -c %s "$WORK/apps.csv")
 echo "data: $ROWS rows, $SIZE bytes"
 
-hyperfine --runs "$RUNS" --warmup 1 --export-json "$WORK/times.json" \
-  -n credit "$CREDIT score --model $WORK/model.json --data $WORK/apps.csv --out $WORK/credit.csv --keep id --quiet" \
-  -n polars "python3 $PEERS polars $WORK/model.json $WORK/apps.csv $WORK/polars.csv" \
-  -n duckdb "python3 $PEERS duckdb $WORK/model.json $WORK/apps.csv $WORK/duckdb.csv" \
-  -n pandas "python3 $PEERS pandas $WORK/model.json $WORK/apps.csv $WORK/pandas.csv" \
-  >/dev/null
+commands=()
+for tool in $TOOLS; do
+  if [ "$tool" = credit ]; then
+    commands+=(-n credit "$CREDIT score --model $WORK/model.json --data $WORK/apps.csv --out $WORK/credit.csv --keep id --quiet")
+  else
+    commands+=(-n "$tool" "python3 $PEERS $tool $WORK/model.json $WORK/apps.csv $WORK/$tool.csv")
+  fi
+done
+hyperfine --runs "$RUNS" --warmup 1 --export-json "$WORK/times.json" "${commands[@]}" >/dev/null
 
 # Peak RSS: the largest of RSS_RUNS runs of each tool (a single run can miss the peak).
-for tool in credit polars duckdb pandas; do
+for tool in $TOOLS; do
   if [ "$tool" = credit ]; then
     command=("$CREDIT" score --model "$WORK/model.json" --data "$WORK/apps.csv" --out "$WORK/credit.csv" --keep id --quiet)
   else
@@ -47,14 +52,17 @@ for tool in credit polars duckdb pandas; do
   echo "$peak" > "$WORK/$tool.rss"
 done
 
-python3 benchmarks/peers/compare_scores.py "$WORK/credit.csv" "$WORK/polars.csv" "$WORK/duckdb.csv" "$WORK/pandas.csv"
+python3 benchmarks/peers/compare_scores.py "$WORK/credit.csv" $(for tool in $TOOLS; do [ "$tool" = credit ] || echo "$WORK/$tool.csv"; done)
 python3 - "$WORK" "$ROWS" "$SIZE" <<'PY'
 import json, statistics, sys
 work, rows, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-times = {r["command"]: statistics.median(r["times"]) for r in json.load(open(f"{work}/times.json"))["results"]}
-print(f"{'tool':<8}{'median s':>10}{'rows/s':>14}{'MB/s':>9}{'peak RSS MB':>13}{'credit speed-up':>17}")
-for tool in ["credit", "polars", "duckdb", "pandas"]:
+results = json.load(open(f"{work}/times.json"))["results"]
+times = {r["command"]: statistics.median(r["times"]) for r in results}
+spans = {r["command"]: (min(r["times"]), max(r["times"])) for r in results}
+print(f"{'tool':<8}{'median s':>10}{'range s':>14}{'rows/s':>14}{'MB/s':>9}{'peak RSS MB':>13}{'credit speed-up':>17}")
+for tool in times:
     rss = int(open(f"{work}/{tool}.rss").read().split()[-1]) / 1024
     t = times[tool]
-    print(f"{tool:<8}{t:>10.2f}{rows / t:>14,.0f}{size / t / 1e6:>9.0f}{rss:>13.0f}{t / times['credit']:>16.2f}x")
+    low, high = spans[tool]
+    print(f"{tool:<8}{t:>10.2f}{f'{low:.2f}-{high:.2f}':>14}{rows / t:>14,.0f}{size / t / 1e6:>9.0f}{rss:>13.0f}{t / times['credit']:>16.2f}x")
 PY

@@ -8,18 +8,23 @@
 #      requests), with the rate achieved.
 # Server and load generator share the machine's cores. Non-2xx responses are counted as errors.
 #
-#   bash benchmarks/server.sh     # DURATION=20 RATE=1000 CONNECTIONS=12 ALLOWANCE_MS=2
+# CHECKPOINTS=1 also signs a checkpoint per committed batch into a checkpoint log (and the JSON
+# log), and verifies the store against it at the end.
+#
+#   bash benchmarks/server.sh     # DURATION=20 RATE=1000 CONNECTIONS=12 ALLOWANCE_MS=2 CHECKPOINTS=0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-20}
 RATE=${RATE:-1000}
 CONNECTIONS=${CONNECTIONS:-12}
 ALLOWANCE_MS=${ALLOWANCE_MS:-2}
+CHECKPOINTS=${CHECKPOINTS:-0}
 WORK=${WORK:-$(mktemp -d)}
 
 swift build -c release --product credit >/dev/null
 CREDIT=$(swift build -c release --show-bin-path)/credit
 head -c 32 /dev/urandom | base64 > "$WORK/store.key"
+chmod 600 "$WORK/store.key"   # the service refuses a key file other users can read
 export API_KEY=bench-key-$RANDOM$RANDOM
 HASH=$(printf %s "$API_KEY" | sha256sum | cut -d' ' -f1)
 cat > "$WORK/server.json" <<JSON
@@ -27,6 +32,17 @@ cat > "$WORK/server.json" <<JSON
  "policy": "$PWD/models/policy-id-online-lending/1.0.0/policy.json", "store": "store.sqlite", "storeKeyFile": "store.key",
  "logLevel": "warning", "apiKeys": [{"id": "bench", "sha256": "$HASH", "role": "scorer", "ratePerSecond": 1000000, "burst": 1000000}]}
 JSON
+VERIFY_CHECKPOINTS=()
+if [ "$CHECKPOINTS" = 1 ]; then
+  PUBLIC_KEY=$("$CREDIT" audit keygen --out "$WORK/checkpoint.key")
+  python3 - "$WORK/server.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config.update({"checkpointKeyFile": "checkpoint.key", "checkpointLog": "checkpoints.jsonl"})
+json.dump(config, open(sys.argv[1], "w"))
+PY
+  VERIFY_CHECKPOINTS=(--checkpoints "$WORK/checkpoints.jsonl" --checkpoint-public-key "$PUBLIC_KEY")
+fi
 python3 - "$WORK/body.json" <<'PY'
 import csv, json, sys
 row = list(csv.DictReader(open("datasets/applications_sample.csv")))[2]
@@ -59,7 +75,8 @@ wrk -t2 -c32 -d"${DURATION}s" --latency "$URL/health/live" > "$WORK/live-max.txt
 PACE_MS=$(python3 -c "print(max(0, round($CONNECTIONS * 1000 / $RATE - $ALLOWANCE_MS)))") \
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s benchmarks/server/post.lua "$URL" > "$WORK/post-fixed.txt"
 kill -TERM $SERVER; wait $SERVER || true
-"$CREDIT" audit verify --store "$WORK/store.sqlite" --key-file "$WORK/store.key"
+"$CREDIT" audit verify --store "$WORK/store.sqlite" --key-file "$WORK/store.key" "${VERIFY_CHECKPOINTS[@]}"
+[ "$CHECKPOINTS" = 1 ] && echo "checkpoints: $(wc -l < "$WORK/checkpoints.jsonl") signed lines"
 
 python3 - "$WORK" <<'PY'
 import re, sys

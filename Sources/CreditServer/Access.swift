@@ -36,8 +36,17 @@ final class AccessControl: Sendable {
     private let jwt: JWTVerifier?
     private let jwtRate: (rate: Double, burst: Double)
     private let buckets: Mutex<[String: Bucket]> = Mutex([:])
+    /// Failed authentications per client address (default: a burst of 20, then 2 a second).
+    private let failures: Mutex<[String: Bucket]> = Mutex([:])
+    private let failureLimits: (rate: Double, burst: Double)
+    /// Addresses remembered at most; past it, addresses whose bucket has refilled are forgotten.
+    private static let maximumAddresses = 10_000
 
-    init(keys: [ServerConfiguration.APIKey], jwt configuration: ServerConfiguration.JWT? = nil) throws(ConfigurationProblem) {
+    init(
+        keys: [ServerConfiguration.APIKey], jwt configuration: ServerConfiguration.JWT? = nil,
+        failedAuthentication: ServerConfiguration.RateLimit? = nil
+    ) throws(ConfigurationProblem) {
+        failureLimits = (failedAuthentication?.ratePerSecond ?? 2, failedAuthentication?.burst ?? 20)
         jwt = try configuration.map { configuration throws(ConfigurationProblem) in try JWTVerifier(configuration) }
         jwtRate = (configuration?.ratePerSecond ?? 200, configuration?.burst ?? 400)
         entries = keys.map { key in
@@ -66,6 +75,41 @@ final class AccessControl: Sendable {
         return match.map { Principal(keyId: $0.id, role: $0.role) }
     }
 
+    /// The seconds a client address must wait before it may try a credential again, when its
+    /// failed attempts used up its allowance; nil when it may try now.
+    func failureWait(address: String, now: ContinuousClock.Instant = .now) -> Int? {
+        failures.withLock { buckets -> Int? in
+            guard var bucket = buckets[address] else { return nil }
+            Self.refill(&bucket, limits: failureLimits, now: now)
+            buckets[address] = bucket
+            return bucket.tokens >= 1 ? nil : max(1, Int(((1 - bucket.tokens) / failureLimits.rate).rounded(.up)))
+        }
+    }
+
+    /// Counts a failed authentication from `address`.
+    func recordFailure(address: String, now: ContinuousClock.Instant = .now) {
+        failures.withLock { buckets in
+            if buckets.count >= Self.maximumAddresses {
+                for (key, var bucket) in buckets {
+                    Self.refill(&bucket, limits: failureLimits, now: now)
+                    if bucket.tokens >= failureLimits.burst { buckets[key] = nil }
+                }
+            }
+            var bucket = buckets[address] ?? Bucket(tokens: failureLimits.burst, updated: now)
+            Self.refill(&bucket, limits: failureLimits, now: now)
+            bucket.tokens = max(0, bucket.tokens - 1)
+            buckets[address] = bucket
+        }
+    }
+
+    /// Adds the tokens earned since the bucket was last updated.
+    private static func refill(_ bucket: inout Bucket, limits: (rate: Double, burst: Double), now: ContinuousClock.Instant) {
+        let elapsed = now - bucket.updated
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        bucket.tokens = min(limits.burst, bucket.tokens + seconds * limits.rate)
+        bucket.updated = now
+    }
+
     /// Takes one token from the key's bucket; returns the seconds to wait when it is empty.
     func admit(_ principal: Principal, now: ContinuousClock.Instant = .now) -> Int? {
         let limits: (rate: Double, burst: Double)
@@ -78,10 +122,7 @@ final class AccessControl: Sendable {
         }
         return buckets.withLock { buckets -> Int? in
             var bucket = buckets[principal.keyId] ?? Bucket(tokens: limits.burst, updated: now)
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(limits.burst, bucket.tokens + seconds * limits.rate)
-            bucket.updated = now
+            Self.refill(&bucket, limits: limits, now: now)
             defer { buckets[principal.keyId] = bucket }
             guard bucket.tokens >= 1 else { return max(1, Int(((1 - bucket.tokens) / limits.rate).rounded(.up))) }
             bucket.tokens -= 1

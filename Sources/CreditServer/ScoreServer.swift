@@ -13,8 +13,13 @@ public import Prometheus
 struct ServiceRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var requestId = ""
+    /// The client's IP address (the peer of the connection), for limiting failed authentication.
+    let clientAddress: String
 
-    init(source: Source) { coreContext = .init(source: source) }
+    init(source: Source) {
+        coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
 }
 
 /// The HTTP score service: a thin layer over ``ScoreService``, the store and the engine.
@@ -41,7 +46,7 @@ public enum ScoreServer {
         let store = try DecisionStore(
             path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()), checkpoints: checkpoints)
         let service = ScoreService(engine: engine, store: store)
-        let access = try AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt)
+        let access = try AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt, failedAuthentication: configuration.failedAuthentication)
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
         let limits = configuration.connectionLimits
         let app = Application(
@@ -86,7 +91,7 @@ public enum ScoreServer {
 
         let api = router.group("api/v1")
         api.post("scores") { request, context in
-            let principal = try authorize(request, access: access, role: .scorer)
+            let principal = try authorize(request, context: context, access: access, role: .scorer)
             guard isJSONMediaType(request.headers[.contentType]) else {
                 throw APIProblem(
                     status: 415, slug: "unsupported-media-type", title: "Unsupported media type", detail: "send application/json (charset utf-8, if any)")
@@ -107,7 +112,7 @@ public enum ScoreServer {
             return raw(stored.body, status: .init(code: stored.status))
         }
         api.get("scores/{id}") { request, context in
-            try authorize(request, access: access, role: .reader)
+            try authorize(request, context: context, access: access, role: .reader)
             let id = try context.parameters.require("id")
             let found: StoredResponse?
             do throws(StoreError) { found = try service.store.response(forScore: id.lowercased()) } catch {
@@ -120,7 +125,7 @@ public enum ScoreServer {
             return raw(stored.body, status: .ok)
         }
         api.get("loans/{loan_id}/scores") { request, context in
-            try authorize(request, access: access, role: .reader)
+            try authorize(request, context: context, access: access, role: .reader)
             let loanId = try context.parameters.require("loan_id")
             let responses: [Data]
             do throws(StoreError) { responses = try service.store.responses(forLoan: loanId) } catch {
@@ -137,8 +142,8 @@ public enum ScoreServer {
             bytes.append(contentsOf: Array("]}".utf8))
             return raw(bytes, status: .ok)
         }
-        api.get("models") { request, _ in
-            try authorize(request, access: access, role: .reader)
+        api.get("models") { request, context in
+            try authorize(request, context: context, access: access, role: .reader)
             let engine = service.engine
             let models: [[String: String]] = [
                 ["kind": "model", "id": engine.model.file.modelId, "version": engine.model.file.modelVersion, "sha256": engine.model.contentSHA256],
@@ -153,7 +158,14 @@ public enum ScoreServer {
     /// Checks the caller's key, role and rate and returns who the caller is; throws the problem
     /// to return otherwise.
     @discardableResult
-    static func authorize(_ request: Request, access: AccessControl, role: ServerConfiguration.Role) throws -> Principal {
+    static func authorize(
+        _ request: Request, context: ServiceRequestContext, access: AccessControl, role: ServerConfiguration.Role
+    ) throws -> Principal {
+        // An address that keeps presenting wrong credentials waits, before any is checked.
+        if let wait = access.failureWait(address: context.clientAddress) {
+            throw APIProblem(status: 429, slug: "rate-limited", title: "Too many failed authentications",
+                             detail: "retry after \(wait) s", retryAfterSeconds: wait)
+        }
         var principal: Principal?
         if let key = request.headers[apiKeyHeader] {
             principal = access.authenticate(key)
@@ -161,6 +173,7 @@ public enum ScoreServer {
             principal = access.authenticate(bearer: String(authorization.dropFirst(7)))
         }
         guard let principal else {
+            access.recordFailure(address: context.clientAddress)
             throw APIProblem(status: 401, slug: "unauthorized", title: "Unauthorized", detail: "a valid API key (X-API-Key or Bearer) or gateway token is required")
         }
         guard principal.may(role) else {

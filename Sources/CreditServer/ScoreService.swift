@@ -35,11 +35,14 @@ final class ScoreService: Sendable {
     private let inFlight = InFlight()
     /// `credit_decisions_total{outcome}`, one counter per outcome.
     private let decisionCounters: [Decision.Outcome: Counter]
+    /// `credit_requests_in_flight`: score requests being worked on.
+    private let inFlightGauge = Meter(label: "credit_requests_in_flight")
 
     init(engine: RiskEngine, store: DecisionStore) {
         self.engine = engine
         self.store = store
-        committer = GroupCommitter(store: store)
+        let commitTimer = Metrics.Timer(label: "credit_store_commit_seconds", preferredDisplayUnit: .seconds)
+        committer = GroupCommitter(store: store) { duration, _ in commitTimer.record(duration: duration) }
         var features = Set(engine.model.model.features.map(\.name))
         features.formUnion(engine.policy.file.inputs.map(\.name))
         knownFeatures = features
@@ -59,6 +62,8 @@ final class ScoreService: Sendable {
     /// whatever the key: another key, or another caller, for a decided event gets 409.
     /// Concurrent requests with one key run once.
     func score(body: Data, idempotencyKey: String?, caller: String) async throws(APIProblem) -> StoredResponse {
+        inFlightGauge.increment()
+        defer { inFlightGauge.decrement() }
         if let key = idempotencyKey, !ScoreRequest.isSafeIdentifier(key) {
             throw APIProblem(status: 422, slug: "invalid-idempotency-key", title: "Invalid Idempotency-Key",
                              detail: "Idempotency-Key \(ScoreRequest.identifierRule)",

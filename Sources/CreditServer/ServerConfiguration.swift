@@ -62,6 +62,15 @@ public struct ServerConfiguration: Sendable, Decodable {
     public var checkpointLog: String?
     /// Connection limits and client timeouts; defaults when absent.
     public var connections: ConnectionLimits?
+    /// Failed authentications allowed per client address: `burst` at once, then `ratePerSecond`
+    /// (defaults 20 and 2).
+    public var failedAuthentication: RateLimit?
+
+    /// A token bucket's rate and burst.
+    public struct RateLimit: Codable, Sendable {
+        public var ratePerSecond: Double?
+        public var burst: Double?
+    }
 
     /// How many connections are served at once and how long a client may take.
     public struct ConnectionLimits: Codable, Sendable {
@@ -118,6 +127,9 @@ public struct ServerConfiguration: Sendable, Decodable {
             try checkRate(key.ratePerSecond, burst: key.burst, at: "\(path): apiKeys '\(key.id)'")
         }
         if let jwt = configuration.jwt { try checkRate(jwt.ratePerSecond, burst: jwt.burst, at: "\(path): jwt") }
+        if let limit = configuration.failedAuthentication {
+            try checkRate(limit.ratePerSecond, burst: limit.burst, at: "\(path): failedAuthentication")
+        }
         if let limit = configuration.maxBodyBytes, limit < 1024 { throw ConfigurationProblem("\(path): maxBodyBytes must be at least 1024") }
         if let limits = configuration.connections {
             for (name, value, range) in [

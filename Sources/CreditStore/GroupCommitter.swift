@@ -12,12 +12,18 @@ public final class GroupCommitter: Sendable {
     }
 
     private let store: DecisionStore
+    /// Told the duration and size of every committed (or failed) batch, for metrics.
+    private let observe: @Sendable (_ duration: Duration, _ decisions: Int) -> Void
     private let queue = DispatchQueue(label: "creditengine.store.commit")
     private let state = Mutex<(pending: [Waiting], draining: Bool)>(([], false))
     /// The largest batch written in one transaction.
     public static let maximumBatch = 256
 
-    public init(store: DecisionStore) { self.store = store }
+    /// A committer for `store`; `observe` is called on the commit thread after each batch.
+    public init(store: DecisionStore, observe: @escaping @Sendable (_ duration: Duration, _ decisions: Int) -> Void = { _, _ in }) {
+        self.store = store
+        self.observe = observe
+    }
 
     /// Stores `decision` in the next transaction and returns once it is committed.
     /// - Throws: ``StoreError``.
@@ -49,6 +55,8 @@ public final class GroupCommitter: Sendable {
                 return taken
             }
             if batch.isEmpty { return }
+            let start = ContinuousClock.now
+            defer { observe(ContinuousClock.now - start, batch.count) }
             do {
                 let results = try store.record(batch.map(\.decision))
                 for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result.mapError { $0 as any Error }) }

@@ -5,17 +5,6 @@ import CreditTestSupport
 import Foundation
 import Testing
 
-/// Runs SQL statements with the sqlite3 shell-free path: through the engine's own writer would
-/// hide bugs, so fixtures are built with Foundation's `Process` and Python's sqlite3 module.
-func sqlite(_ database: String, _ script: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, script]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-}
-
 /// Reads rows of a query as text, through Python's sqlite3 (an independent reader).
 func query(_ database: String, _ sql: String) throws -> [String] {
     let process = Process()

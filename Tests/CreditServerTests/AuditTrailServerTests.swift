@@ -2,16 +2,6 @@ import CreditTestSupport
 import Foundation
 import Testing
 
-/// Runs SQL on the store file from outside the service, as an attacker with write access would.
-private func tamper(_ database: String, _ script: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, script]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-}
-
 @Suite("HTTP score service: identifiers, timestamps and stored answers an auditor can trust", .timeLimit(.minutes(3)))
 struct AuditTrailServerTests {
     @Test("NUL, control, bidi and other unsafe characters in an identifier are refused with 422 naming the field")
@@ -53,7 +43,7 @@ struct AuditTrailServerTests {
         let forged = created.text.replacingOccurrences(of: "12000000", with: "900000000")
         #expect(forged != created.text)
         #expect(server.stop() == 0)
-        try tamper(server.storePath, """
+        try sqlite(server.storePath, """
             DROP TRIGGER idempotency_keys_no_update;
             UPDATE idempotency_keys SET response = CAST('\(forged)' AS BLOB) WHERE score_id = '\(id)';
             CREATE TRIGGER idempotency_keys_no_update BEFORE UPDATE ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'idempotency_keys is append-only'); END;

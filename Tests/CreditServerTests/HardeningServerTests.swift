@@ -105,6 +105,7 @@ struct HardeningServerTests {
     @Test("/metrics records the status a client got, 4xx problems included")
     func metricsRecordRealStatus() async throws {
         let server = try ServerProcess()
+        #expect(try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-m-ok")).status == 201)
         let invalid = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-m", changes: ["amount": -1]))
         #expect(invalid.status == 422)
         let missing = try await server.request("GET", "/api/v1/scores/nope", key: ServerProcess.readerKey)
@@ -114,6 +115,8 @@ struct HardeningServerTests {
         #expect(requests.contains { $0.contains("http_response_status_code=\"422\"") }, "\(requests)")
         #expect(requests.contains { $0.contains("http_response_status_code=\"404\"") })
         #expect(!requests.contains { $0.contains("http_response_status_code=\"500\"") })
+        #expect(metrics.contains("credit_store_commit_seconds_bucket"), "\(metrics)")
+        #expect(metrics.contains("credit_requests_in_flight"))
         #expect(server.stop() == 0)
     }
 
@@ -151,5 +154,22 @@ struct HardeningServerTests {
         #expect(throws: ServerProcess.ServerStartFailure.self) { try ServerProcess(directory: directory) }
         let log = (try? String(contentsOfFile: directory.path("server.log"), encoding: .utf8)) ?? ""
         #expect(log.contains("can be read by other users"), "\(log)")
+    }
+
+    @Test("failed authentication is limited per client address: after the burst, 429 with Retry-After, before any key is checked")
+    func failedAuthenticationLimited() async throws {
+        // A refill slow enough that no token comes back during the test, however loaded the machine.
+        let server = try ServerProcess(overrides: ["failedAuthentication": ["ratePerSecond": 0.001, "burst": 20]])
+        var statuses: [Int] = []
+        for index in 0..<40 {
+            let reply = try await server.request("GET", "/api/v1/models", key: "wrong-key-\(index)")
+            statuses.append(reply.status)
+        }
+        #expect(statuses.prefix(20).allSatisfy { $0 == 401 }, "\(statuses)")
+        #expect(statuses.suffix(10).allSatisfy { $0 == 429 }, "\(statuses)")
+        // While the address waits, even a right key is not checked.
+        let blocked = try await server.request("GET", "/api/v1/models", key: ServerProcess.readerKey)
+        #expect(blocked.status == 429 && Int(blocked.headers["retry-after"] ?? "").map { $0 >= 1 } == true)
+        #expect(server.stop() == 0)
     }
 }

@@ -17,16 +17,6 @@ private func decision(_ index: Int) -> NewDecision {
         requestSHA256: "r", responseStatus: 201, responseBody: Data("{\"decision\":\"refer\"}".utf8))
 }
 
-/// Runs SQL on a store from outside the store's code.
-private func tamper(_ database: String, _ script: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, script]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-}
-
 @Suite("Signed checkpoints: rollback, an older copy and a wipe are caught")
 struct CheckpointTests {
     let keys = CheckpointSigner.generate()
@@ -39,7 +29,7 @@ struct CheckpointTests {
         do {
             let store = try DecisionStore(path: path, secret: secret, checkpoints: checkpoints)
             _ = try store.record((1...4).map(decision))
-            try tamper(path, "VACUUM INTO '\(backup)'")
+            try sqlite(path, "VACUUM INTO '\(backup)'")
             _ = try store.record((5...8).map(decision))
         }
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -83,7 +73,7 @@ struct CheckpointTests {
     func wipe() throws {
         let directory = try TemporaryDirectory()
         let (path, log, _) = try store(directory)
-        try tamper(path, """
+        try sqlite(path, """
             DROP TRIGGER credit_scores_no_delete; DROP TRIGGER risk_evaluations_no_delete; DROP TRIGGER idempotency_keys_no_delete;
             DELETE FROM idempotency_keys; DELETE FROM risk_evaluations; DELETE FROM credit_scores; DELETE FROM audit_head;
             """)
@@ -110,7 +100,7 @@ struct CheckpointTests {
     func fork() throws {
         let directory = try TemporaryDirectory()
         let (path, log, _) = try store(directory)
-        try tamper(path, """
+        try sqlite(path, """
             DROP TRIGGER credit_scores_no_update;
             UPDATE credit_scores SET row_hash = '\(String(repeating: "f", count: 64))' WHERE seq = 8;
             """)

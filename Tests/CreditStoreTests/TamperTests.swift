@@ -7,17 +7,6 @@ import Testing
 
 private let secret = try! StoreSecret(base64: Data(repeating: 7, count: 32).base64EncodedString())
 
-/// Runs SQL on a store as an attacker with write access to the file would: through Python's
-/// sqlite3, outside the store's code.
-private func tamper(_ database: String, _ script: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, script]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-}
-
 /// A decision whose response names its limit, so a forged limit is visible in the bytes.
 private func decision(_ index: Int, maxAmount: Int = 12_000_000) -> NewDecision {
     let id = String(format: "00000000-0000-4000-8000-%012d", index)
@@ -58,7 +47,7 @@ struct TamperTests {
         let directory = try TemporaryDirectory()
         let path = try makeStore(directory)
         let forged = "{\"decision\":\"approve\",\"max_amount\":900000000}"
-        try tamper(path, """
+        try sqlite(path, """
             DROP TRIGGER idempotency_keys_no_update;
             UPDATE idempotency_keys SET response = CAST('\(forged)' AS BLOB) WHERE score_id = '00000000-0000-4000-8000-000000000002';
             CREATE TRIGGER idempotency_keys_no_update BEFORE UPDATE ON idempotency_keys BEGIN SELECT RAISE(ABORT, 'idempotency_keys is append-only'); END;
@@ -83,7 +72,7 @@ struct TamperTests {
         let path = try makeStore(directory)
         let forged = Data("{\"decision\":\"approve\",\"max_amount\":900000000}".utf8)
         let digest = StoredResponse.digest(status: 201, body: forged)
-        try tamper(path, """
+        try sqlite(path, """
             DROP TRIGGER idempotency_keys_no_update;
             DROP TRIGGER risk_evaluations_no_update;
             UPDATE idempotency_keys SET response = CAST('\(String(decoding: forged, as: UTF8.self))' AS BLOB) WHERE score_id LIKE '%000000000003';
@@ -99,7 +88,7 @@ struct TamperTests {
     func droppedTrigger() throws {
         let directory = try TemporaryDirectory()
         let path = try makeStore(directory)
-        try tamper(path, """
+        try sqlite(path, """
             DROP TRIGGER credit_scores_no_delete;
             DROP TRIGGER risk_evaluations_no_update;
             CREATE TRIGGER risk_evaluations_no_update BEFORE UPDATE ON risk_evaluations BEGIN SELECT 1; END;
@@ -117,7 +106,7 @@ struct TamperTests {
     func typeChanges() throws {
         let directory = try TemporaryDirectory()
         let path = try makeStore(directory)
-        try tamper(path, """
+        try sqlite(path, """
             DROP TRIGGER credit_scores_no_update;
             UPDATE credit_scores SET amount = 'a lot' WHERE seq = 2;
             UPDATE credit_scores SET user_id = X'00FF' WHERE seq = 4;
@@ -135,7 +124,7 @@ struct TamperTests {
     func deletionsAndTruncation() throws {
         let directory = try TemporaryDirectory()
         let path = try makeStore(directory)
-        try tamper(path, """
+        try sqlite(path, """
             DROP TRIGGER credit_scores_no_delete;
             DELETE FROM credit_scores WHERE seq IN (2, 6);
             """)
@@ -173,7 +162,7 @@ struct TamperTests {
             "DELETE FROM audit_head;",
         ]
         let action = actions[random.below(actions.count)]
-        try tamper(path, action)
+        try sqlite(path, action)
         #expect(!(try problems(path)).isEmpty, "undetected: \(action)")
     }
 }
