@@ -172,7 +172,11 @@ public final class DecisionStore: Sendable {
                 """)
         }
         migrator.registerMigration("v3 events") { db in
-            try db.execute(sql: "CREATE INDEX credit_scores_event ON credit_scores(event_id)")
+            // The one-decision-per-event check runs in every write: both sides of its join indexed.
+            try db.execute(sql: """
+                CREATE INDEX credit_scores_event ON credit_scores(event_id);
+                CREATE INDEX idempotency_keys_score ON idempotency_keys(score_id);
+                """)
         }
         return migrator
     }
