@@ -5,17 +5,26 @@ import Glibc
 ///
 /// Files that exist are compared by device and inode (so a hard link, a symbolic link or
 /// `./x.csv` against `x.csv` is caught); outputs that do not exist yet are compared by their
-/// directory's resolved path and their name. `-` (standard input or output) is never compared.
+/// directory's resolved path and their name. An output's temporary name (`OUT.partial`, see
+/// ``CSVWriter``) must not be an input either. `-` (standard input or output) is never compared.
 public enum DistinctFiles {
     /// Checks that no output is an input and no two outputs are the same file.
     /// - Throws: ``CSVError/sameFile(first:second:)`` naming the first pair found.
     public static func check(inputs: [String], outputs: [String]) throws(CSVError) {
-        let named = (inputs + outputs).filter { $0 != "-" }
+        let inputs = inputs.filter { $0 != "-" }
+        let outputs = outputs.filter { $0 != "-" }
+        let named = inputs + outputs
         let identities = named.map(identity(of:))
-        let inputCount = inputs.filter { $0 != "-" }.count
-        for second in inputCount..<named.count {
+        for second in inputs.count..<named.count {
             for first in 0..<second where identities[first] != nil && identities[first] == identities[second] {
                 throw .sameFile(first: named[first], second: named[second])
+            }
+        }
+        for output in outputs {
+            let partial = output + CSVWriter.partialSuffix
+            let partialIdentity = identity(of: partial)
+            for (index, input) in inputs.enumerated() where partialIdentity != nil && identities[index] == partialIdentity {
+                throw .sameFile(first: input, second: partial)
             }
         }
     }

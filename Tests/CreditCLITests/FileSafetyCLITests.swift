@@ -34,6 +34,16 @@ struct FileSafetyCLITests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("o.csv")))
     }
 
+    @Test("an output whose temporary OUT.partial would be the input is refused too")
+    func partialNameIsInput() throws {
+        let directory = try TemporaryDirectory()
+        let original = try String(contentsOfFile: germanCredit, encoding: .utf8)
+        let input = try directory.write("scores.csv.partial", original)
+        let run = try credit(["score", "--model", logisticModel, "--data", input, "--out", directory.path("scores.csv")])
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(try directory.read("scores.csv.partial") == original)
+    }
+
     @Test("decide and rules run refuse an output naming the input")
     func decideAndRulesRefuseSameFile() throws {
         let directory = try TemporaryDirectory()
