@@ -277,11 +277,14 @@ public enum AuditChain {
 
     private static func verifyEvaluations(_ db: Database, secret: StoreSecret) throws -> ChainReport {
         var walker = Walker(table: "risk_evaluations")
+        // A store written before the response was chained (opened read-only, so not migrated) has
+        // neither the digest nor the MAC column.
         let hasResponseColumn = try db.columns(in: "risk_evaluations").contains { $0.name == "response_sha256" }
+        let macColumn = hasResponseColumn ? ", k.response_mac AS k_mac" : ""
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT e.*, k.status AS k_status, k.response AS k_response, k.response_mac AS k_mac, k.score_id AS k_score_id
+            SELECT e.*, k.status AS k_status, k.response AS k_response\(macColumn)
             FROM risk_evaluations e LEFT JOIN idempotency_keys k ON k.score_id = e.score_id ORDER BY e.seq
-            """.replacingOccurrences(of: ", k.response_mac AS k_mac", with: hasResponseColumn ? ", k.response_mac AS k_mac" : ""))
+            """)
         while let row = try rows.next() {
             var columns = Columns(row: row)
             let content = EvaluationRow(
