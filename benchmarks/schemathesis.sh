@@ -22,7 +22,7 @@ KEY=schemathesis-key-$RANDOM$RANDOM
 HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
 cat > "$WORK/server.json" <<JSON
 {"host": "127.0.0.1", "port": 0, "model": "$PWD/models/pd-german-credit-scorecard/1.0.0/model.json",
- "policy": "$PWD/models/policy-id-online-lending/1.0.0/policy.json", "store": "store.sqlite", "storeKeyFile": "store.key",
+ "policy": "$PWD/models/policy-id-online-lending/1.0.0/policy.json", "store": "store.sqlite", "createStore": true, "storeKeyFile": "store.key",
  "logLevel": "warning", "apiKeys": [{"id": "st", "sha256": "$HASH", "role": "admin", "ratePerSecond": 100000, "burst": 100000}]}
 JSON
 "$CREDIT" serve --config "$WORK/server.json" > "$WORK/listening.txt" 2> "$WORK/server.log" &

@@ -29,7 +29,7 @@ export API_KEY=bench-key-$RANDOM$RANDOM
 HASH=$(printf %s "$API_KEY" | sha256sum | cut -d' ' -f1)
 cat > "$WORK/server.json" <<JSON
 {"host": "127.0.0.1", "port": 0, "model": "$PWD/models/pd-german-credit-scorecard/1.0.0/model.json",
- "policy": "$PWD/models/policy-id-online-lending/1.0.0/policy.json", "store": "store.sqlite", "storeKeyFile": "store.key",
+ "policy": "$PWD/models/policy-id-online-lending/1.0.0/policy.json", "store": "store.sqlite", "createStore": true, "storeKeyFile": "store.key",
  "logLevel": "warning", "apiKeys": [{"id": "bench", "sha256": "$HASH", "role": "scorer", "ratePerSecond": 1000000, "burst": 1000000}]}
 JSON
 VERIFY_CHECKPOINTS=()

@@ -44,7 +44,8 @@ public enum ScoreServer {
             ])
         }
         let store = try DecisionStore(
-            path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()), checkpoints: checkpoints)
+            path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()),
+            create: configuration.createStore ?? false, checkpoints: checkpoints)
         let service = ScoreService(engine: engine, store: store)
         let access = try AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt, failedAuthentication: configuration.failedAuthentication)
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)

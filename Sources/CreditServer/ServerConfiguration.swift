@@ -41,8 +41,11 @@ public struct ServerConfiguration: Sendable, Decodable {
     public var port: Int
     public var model: String
     public var policy: String
-    /// SQLite file of the decision store (created if missing).
+    /// SQLite file of the decision store.
     public var store: String
+    /// Create the store when `store` does not exist (default false: a missing store is refused,
+    /// so a wrong path or a lost volume never starts an empty audit trail).
+    public var createStore: Bool?
     /// File holding the store secret (32 bytes, base64), or the environment variable that does.
     public var storeKeyFile: String?
     public var storeKeyEnvironment: String?

@@ -70,6 +70,15 @@ struct AuditTrailServerTests {
         #expect(replay.stdout.contains("DIFFERS \(id)"))
     }
 
+    @Test("serve refuses a store path that does not exist unless asked to create one")
+    func serveRefusesMissingStore() throws {
+        let directory = try TemporaryDirectory()
+        #expect(throws: ServerProcess.ServerStartFailure.self) { try ServerProcess(directory: directory, overrides: ["createStore": NSNull()]) }
+        let log = (try? String(contentsOfFile: directory.path("server.log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("no store at"), "\(log)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("store.sqlite")))
+    }
+
     @Test("replay and verify refuse a store path that does not exist and create nothing")
     func missingStore() throws {
         let directory = try TemporaryDirectory()

@@ -44,7 +44,7 @@ final class ServerProcess: @unchecked Sendable {
             "host": "127.0.0.1", "port": 0,
             "model": RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
             "policy": RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
-            "store": "store.sqlite", "storeKeyFile": "store.key", "maxBodyBytes": 16384, "logLevel": "info",
+            "store": "store.sqlite", "createStore": true, "storeKeyFile": "store.key", "maxBodyBytes": 16384, "logLevel": "info",
             "apiKeys": [
                 ["id": "loan-service", "sha256": try digest(Self.scorerKey), "role": "scorer", "ratePerSecond": 10000, "burst": 10000],
                 ["id": "analyst", "sha256": try digest(Self.readerKey), "role": "reader"],
