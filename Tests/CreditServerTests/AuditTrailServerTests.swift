@@ -96,3 +96,23 @@ struct AuditTrailServerTests {
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 }
+
+@Suite("credit audit keygen")
+struct KeygenCLITests {
+    @Test("keygen writes the private key with mode 0600, prints the public key, and never overwrites a key")
+    func keygen() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("checkpoint.key")
+        let run = try credit(["audit", "keygen", "--out", path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let publicKey = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Data(base64Encoded: publicKey)?.count == 32)
+        let privateKey = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Data(base64Encoded: privateKey)?.count == 32 && privateKey != publicKey)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let again = try credit(["audit", "keygen", "--out", path])
+        #expect(again.status == 64 && again.stderr.contains("keys are never overwritten"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == privateKey)
+    }
+}
