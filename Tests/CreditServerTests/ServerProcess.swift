@@ -48,7 +48,7 @@ final class ServerProcess: @unchecked Sendable {
             "apiKeys": [
                 ["id": "loan-service", "sha256": try digest(Self.scorerKey), "role": "scorer", "ratePerSecond": 10000, "burst": 10000],
                 ["id": "analyst", "sha256": try digest(Self.readerKey), "role": "reader"],
-                ["id": "limited", "sha256": try digest(Self.limitedKey), "role": "scorer", "ratePerSecond": 0.5, "burst": 2]
+                ["id": "limited", "sha256": try digest(Self.limitedKey), "role": "scorer", "ratePerSecond": 0.001, "burst": 2]
                     .merging(apiKeyOverrides) { $1 },
             ],
         ]
