@@ -105,6 +105,7 @@ let package = Package(
         .target(
             name: "CreditStore",
             dependencies: [
+                "CreditCore",
                 "CreditAudit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

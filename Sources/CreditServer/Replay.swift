@@ -4,16 +4,20 @@ import Foundation
 
 /// Re-evaluates stored decisions with the model and policy they were made with and confirms that
 /// the full response the Loan service was given (decision, score, PD, grade, limits, reasons, rule
-/// hits) is rebuilt byte for byte. Every row is reported: identical, differing, undecryptable, or
-/// made with other versions.
+/// hits) is rebuilt byte for byte. Every row is reported: identical, differing, undecryptable,
+/// erased at the person's request, or made with other versions.
 public enum Replay {
     public struct Report: Sendable {
         /// Decisions re-evaluated and found identical.
         public var identical = 0
         /// Decisions whose replay differs: score id and what differs.
         public var differing: [(scoreId: String, problem: String)] = []
-        /// Decisions whose stored inputs the key cannot decrypt (a wrong key, or an altered row).
-        public var undecryptable: [String] = []
+        /// Decisions whose stored inputs cannot be decrypted (a wrong key, an altered row, a key
+        /// deleted without an erasure): score id and why.
+        public var undecryptable: [(scoreId: String, problem: String)] = []
+        /// Decisions whose inputs were erased at the person's request (a recorded erasure): they
+        /// cannot be re-evaluated, and that is no fault of the store.
+        public var erased: [String] = []
         /// Decisions made with another model or policy version than the ones supplied.
         public var otherVersions = 0
     }
@@ -24,12 +28,19 @@ public enum Replay {
         var report = Report()
         let policyDigest = engine.policy.file.contentSHA256 ?? ""
         for stored in try store.storedDecisions() {
+            if case .failure(.erased) = stored.inputsJSON {
+                report.erased.append(stored.scoreId)
+                continue
+            }
             guard stored.modelSHA256 == engine.model.contentSHA256, stored.policySHA256 == policyDigest else {
                 report.otherVersions += 1
                 continue
             }
-            guard case .success(let inputsJSON) = stored.inputsJSON else {
-                report.undecryptable.append(stored.scoreId)
+            let inputsJSON: Data
+            switch stored.inputsJSON {
+            case .success(let data): inputsJSON = data
+            case .failure(let error):
+                report.undecryptable.append((stored.scoreId, error.description))
                 continue
             }
             switch compare(stored, inputsJSON: inputsJSON, engine: engine) {

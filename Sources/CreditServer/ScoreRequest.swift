@@ -74,25 +74,6 @@ struct ScoreRequest {
     var canonicalSHA256 = ""
 
     static let topLevel: Set<String> = ["event_id", "user_id", "loan_id", "amount", "timestamp", "tenor_months", "features", "bureau", "applicant"]
-    static let maximumIdentifierLength = 128
-    /// What `event_id`, `user_id`, `loan_id` and `Idempotency-Key` may hold.
-    static let identifierRule = "must be 1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'"
-
-    /// Whether `text` is a safe identifier: `[A-Za-z0-9._:-]{1,128}`. No NUL, control, bidi or
-    /// other character that a store or a log could cut, reorder or misread.
-    static func isSafeIdentifier(_ text: some StringProtocol) -> Bool {
-        let bytes = text.utf8
-        return !bytes.isEmpty && bytes.count <= maximumIdentifierLength && bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "-"):
-                return true
-            default:
-                return false
-            }
-        }
-    }
-
     /// Parses `body`; `knownFeatures` and `knownBureauInputs` are the names the engine reads.
     static func parse(_ body: Data, knownFeatures: Set<String>, knownBureauInputs: Set<String>) -> Result<ScoreRequest, ValidationFailure> {
         let root: JSONValue
@@ -107,9 +88,9 @@ struct ScoreRequest {
 
         func identifier(_ key: String) -> String {
             switch object[key] {
-            case .string(let text) where isSafeIdentifier(text):
+            case .string(let text) where SafeIdentifier.isValid(text):
                 return text
-            case .string: problems.append(FieldProblem(field: key, problem: identifierRule))
+            case .string: problems.append(FieldProblem(field: key, problem: SafeIdentifier.rule))
             case nil: problems.append(FieldProblem(field: key, problem: "is required"))
             case let other?: problems.append(FieldProblem(field: key, problem: "must be a string, not \(other.kind)"))
             }
@@ -189,7 +170,7 @@ struct ScoreRequest {
     static func identity(of body: Data) -> (canonicalSHA256: String, eventId: String?)? {
         guard let root = try? JSONReader.parse(body) else { return nil }
         var eventId: String?
-        if case .object(let object) = root, case .string(let text)? = object["event_id"], isSafeIdentifier(text) { eventId = text }
+        if case .object(let object) = root, case .string(let text)? = object["event_id"], SafeIdentifier.isValid(text) { eventId = text }
         return (ContentDigest.sha256Hex(root.canonicalText()), eventId)
     }
 }

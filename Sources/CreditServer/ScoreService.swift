@@ -64,10 +64,10 @@ final class ScoreService: Sendable {
     func score(body: Data, idempotencyKey: String?, caller: String) async throws(APIProblem) -> StoredResponse {
         inFlightGauge.increment()
         defer { inFlightGauge.decrement() }
-        if let key = idempotencyKey, !ScoreRequest.isSafeIdentifier(key) {
+        if let key = idempotencyKey, !SafeIdentifier.isValid(key) {
             throw APIProblem(status: 422, slug: "invalid-idempotency-key", title: "Invalid Idempotency-Key",
-                             detail: "Idempotency-Key \(ScoreRequest.identifierRule)",
-                             errors: [FieldProblem(field: "Idempotency-Key", problem: ScoreRequest.identifierRule)])
+                             detail: "Idempotency-Key \(SafeIdentifier.rule)",
+                             errors: [FieldProblem(field: "Idempotency-Key", problem: SafeIdentifier.rule)])
         }
         let rawHash = ContentDigest.sha256Hex(body)
         let request: ScoreRequest

@@ -12,6 +12,9 @@ struct ScoreRow: Encodable {
     var score, probabilityOfDefault: Double?
     var grade: String?
     var inputsEncrypted: String
+    /// The person's data key the inputs are encrypted under; `nil` in rows written before
+    /// per-person keys (encrypted under the store key).
+    var inputsKeyId: String?
     var prevHash: String
 }
 
@@ -22,6 +25,18 @@ struct EvaluationRow: Encodable {
     /// ``StoredResponse/digest(status:body:)`` of the answer given; `nil` in rows written before
     /// the store recorded it.
     var responseSHA256: String?
+    var prevHash: String
+}
+
+/// The content of an `erasures` row that its hash covers: whose data keys were destroyed, at
+/// whose request and why.
+struct ErasureRow: Encodable {
+    var seq: Int64
+    var id, createdAt, userId, requestedBy, reason: String
+    /// The destroyed key ids, as a JSON array (sorted).
+    var keyIds: String
+    /// How many decisions' inputs the destroyed keys encrypted.
+    var decisions: Int64
     var prevHash: String
 }
 
@@ -52,6 +67,10 @@ extension ScoreRow: ChainedRow {
         json.string(id)
         json.key("inputsEncrypted")
         json.string(inputsEncrypted)
+        if let inputsKeyId {
+            json.key("inputsKeyId")
+            json.string(inputsKeyId)
+        }
         json.key("loanId")
         json.string(loanId)
         json.key("modelId")
@@ -104,6 +123,33 @@ extension EvaluationRow: ChainedRow {
     }
 }
 
+extension ErasureRow: ChainedRow {
+    func canonicalJSON() throws -> [UInt8] {
+        var json = JSONTextWriter()
+        json.beginObject()
+        json.key("createdAt")
+        json.string(createdAt)
+        json.key("decisions")
+        json.integer(decisions)
+        json.key("id")
+        json.string(id)
+        json.key("keyIds")
+        json.string(keyIds)
+        json.key("prevHash")
+        json.string(prevHash)
+        json.key("reason")
+        json.string(reason)
+        json.key("requestedBy")
+        json.string(requestedBy)
+        json.key("seq")
+        json.integer(seq)
+        json.key("userId")
+        json.string(userId)
+        json.endObject()
+        return try json.text()
+    }
+}
+
 /// The hash chain over the store's tables, and its verification.
 ///
 /// A row's hash is the SHA-256 of the canonical JSON of its content, which includes its sequence
@@ -148,7 +194,8 @@ public enum AuditChain {
         public var description: String { text() }
     }
 
-    /// Verifies both chains of the store at `path` (opened read-only), and the store's schema:
+    /// Verifies the chains of the store at `path` (opened read-only): decisions, evaluations and
+    /// erasures (whose destroyed keys must be gone, and no other key missing), and the store's schema:
     /// every row is decoded with typed checks (a value of another type is a problem of that row,
     /// never a crash), every problem is reported, and the walk goes on after one.
     ///
@@ -165,13 +212,14 @@ public enum AuditChain {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             return try queue.read { db in
-                var scores = try verifyScores(db, secret: secret)
-                var evaluations = try verifyEvaluations(db, secret: secret)
-                scores.problems += try checkpointProblems(db, report: scores, checkpoint: checkpoints["credit_scores"])
-                evaluations.problems += try checkpointProblems(db, report: evaluations, checkpoint: checkpoints["risk_evaluations"])
+                var reports = [try verifyScores(db, secret: secret), try verifyEvaluations(db, secret: secret)]
+                if try db.tableExists("erasures") { reports.append(try verifyErasures(db, secret: secret)) }
+                for index in reports.indices {
+                    reports[index].problems += try checkpointProblems(db, report: reports[index], checkpoint: checkpoints[reports[index].table])
+                }
                 let schema = try DecisionStore.schemaProblems(db).map { ChainReport.Problem(seq: 0, problem: $0) }
-                scores.problems.insert(contentsOf: schema, at: 0)
-                return [scores, evaluations]
+                reports[0].problems.insert(contentsOf: schema, at: 0)
+                return reports
             }
         } catch let error as StoreError {
             throw error
@@ -259,7 +307,17 @@ public enum AuditChain {
 
     private static func verifyScores(_ db: Database, secret: StoreSecret) throws -> ChainReport {
         var walker = Walker(table: "credit_scores")
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM credit_scores ORDER BY seq")
+        // Stores from before per-person keys (opened read-only, not migrated) have no key table.
+        let hasKeys = try db.tableExists("subject_keys")
+        let erasedKeys = try DecisionStore.erasedKeyIds(db)
+        let rows = try Row.fetchCursor(
+            db,
+            sql: hasKeys
+                ? """
+                SELECT s.*, sk.key_id AS key_present, sk.user_id AS key_user FROM credit_scores s
+                LEFT JOIN subject_keys sk ON sk.key_id = s.inputs_key_id ORDER BY s.seq
+                """
+                : "SELECT * FROM credit_scores ORDER BY seq")
         while let row = try rows.next() {
             var columns = Columns(row: row)
             let content = ScoreRow(
@@ -268,7 +326,41 @@ public enum AuditChain {
                 tenorMonths: columns.optionalNumber("tenor_months"), applicationDate: columns.text("application_date"),
                 modelId: columns.text("model_id"), modelVersion: columns.text("model_version"), modelSHA256: columns.text("model_sha256"),
                 score: columns.optionalNumber("score"), probabilityOfDefault: columns.optionalNumber("pd"), grade: columns.optionalText("grade"),
-                inputsEncrypted: columns.blob("inputs_encrypted").base64EncodedString(), prevHash: columns.text("prev_hash"))
+                inputsEncrypted: columns.blob("inputs_encrypted").base64EncodedString(), inputsKeyId: columns.optionalText("inputs_key_id"),
+                prevHash: columns.text("prev_hash"))
+            let stored = columns.text("row_hash")
+            walker.check(
+                seq: content.seq, prevHash: content.prevHash, storedHash: stored, computedHash: try hash(content), typeProblems: columns.problems,
+                // A column that could not be decoded (the user id, say) would make the key checks misfire.
+                otherProblems: columns.problems.isEmpty ? keyProblems(row: row, content: content, erasedKeys: erasedKeys) : [])
+        }
+        return try walker.finish(db, secret: secret)
+    }
+
+    /// Whether a decision's data key is where it should be: present and the person's own, or
+    /// destroyed by a recorded erasure, never one without the other.
+    private static func keyProblems(row: Row, content: ScoreRow, erasedKeys: Set<String>) -> [String] {
+        guard let keyId = content.inputsKeyId else { return [] }
+        let present = (row["key_present"] as DatabaseValue?).map { !$0.isNull } ?? false
+        let erased = erasedKeys.contains(keyId)
+        switch (present, erased) {
+        case (false, false): return ["its inputs key is missing and no erasure records it (deleted outside credit store erase)"]
+        case (true, true): return ["its inputs key is present although a recorded erasure destroyed it (restored from a copy)"]
+        case (true, false) where (row["key_user"] as String?) != content.userId:
+            return ["its inputs key is recorded for another person (an erasure would miss it)"]
+        default: return []
+        }
+    }
+
+    private static func verifyErasures(_ db: Database, secret: StoreSecret) throws -> ChainReport {
+        var walker = Walker(table: "erasures")
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM erasures ORDER BY seq")
+        while let row = try rows.next() {
+            var columns = Columns(row: row)
+            let content = ErasureRow(
+                seq: columns.integer("seq"), id: columns.text("id"), createdAt: columns.text("created_at"), userId: columns.text("user_id"),
+                requestedBy: columns.text("requested_by"), reason: columns.text("reason"), keyIds: columns.text("key_ids"),
+                decisions: columns.integer("decisions"), prevHash: columns.text("prev_hash"))
             let stored = columns.text("row_hash")
             walker.check(seq: content.seq, prevHash: content.prevHash, storedHash: stored, computedHash: try hash(content), typeProblems: columns.problems)
         }

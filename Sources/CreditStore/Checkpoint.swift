@@ -12,7 +12,7 @@ import Glibc
 /// backup put in place, every row wiped), or whose row at the checkpoint's sequence number has
 /// another hash (a fork), is caught, which the head record inside the database cannot show.
 public struct Checkpoint: Codable, Sendable, Equatable {
-    /// `credit_scores` or `risk_evaluations`.
+    /// `credit_scores`, `risk_evaluations` or `erasures`.
     public var chain: String
     /// The chain's last sequence number.
     public var seq: Int64

@@ -1,4 +1,6 @@
 import CreditAudit
+import CreditCore
+import Crypto
 public import Foundation
 import GRDB
 
@@ -58,6 +60,47 @@ public struct NewDecision: Sendable {
     }
 }
 
+/// A request to erase one person's stored inputs.
+public struct ErasureRequest: Sendable {
+    /// A new id for the erasure (UUID).
+    public var id: String
+    /// UTC, ISO 8601.
+    public var createdAt: String
+    /// The person whose data is erased.
+    public var userId: String
+    /// Who asked (an operator or a ticket system; a safe identifier).
+    public var requestedBy: String
+    /// Why (for example the data subject request's reference): no personal data.
+    public var reason: String
+
+    public init(id: String, createdAt: String, userId: String, requestedBy: String, reason: String) {
+        (self.id, self.createdAt, self.userId, self.requestedBy, self.reason) = (id, createdAt, userId, requestedBy, reason)
+    }
+
+    static let reasonRule = "the reason must be 1 to 500 characters, with no control characters"
+
+    /// 1 to 500 characters, none of them a control, bidi or other format character.
+    static func isValidReason(_ text: String) -> Bool {
+        (1...500).contains(text.count) && text.unicodeScalars.allSatisfy { scalar in
+            ![.control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse]
+                .contains(scalar.properties.generalCategory)
+        }
+    }
+}
+
+/// What an erasure did.
+public struct ErasureReport: Sendable, Equatable {
+    /// The erasure's row in the `erasures` chain.
+    public var seq: Int64
+    /// Decisions whose inputs can no longer be decrypted.
+    public var decisions: Int
+    /// The person's decisions from before per-person keys: their inputs are under the store key
+    /// and cannot be erased one person at a time.
+    public var decisionsUnderStoreKey: Int
+    /// Whether the write-ahead log was emptied, so no copy of the key stays in the database files.
+    public var filesOverwritten: Bool
+}
+
 /// A stored response, returned again for a repeated idempotency key or a GET.
 public struct StoredResponse: Sendable, Equatable {
     public var status: Int
@@ -105,7 +148,8 @@ public final class DecisionStore: Sendable {
         // this one wait up to 5 s for the lock instead of failing at once.
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // secure_delete: the bytes of a deleted row (an erased person's key) are overwritten.
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -121,24 +165,43 @@ public final class DecisionStore: Sendable {
         self.checkpoints = checkpoints
     }
 
-    /// The tables whose rows may never change, and their triggers' exact SQL.
-    static let appendOnlyTriggers: [(name: String, sql: String)] = ["credit_scores", "risk_evaluations", "idempotency_keys"].flatMap { table in
-        [("update", "UPDATE"), ("delete", "DELETE")].map { suffix, statement in
-            ("\(table)_no_\(suffix)",
-             "CREATE TRIGGER \(table)_no_\(suffix) BEFORE \(statement) ON \(table) BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END")
+    /// The triggers that keep the store append-only, and their exact SQL: no row of the chained
+    /// tables or of `idempotency_keys` ever changes or goes; a person's data key (`subject_keys`)
+    /// never changes and goes only by an erasure.
+    static let appendOnlyTriggers: [(table: String, name: String, sql: String)] =
+        [("credit_scores", true), ("risk_evaluations", true), ("idempotency_keys", true), ("erasures", true), ("subject_keys", false)]
+        .flatMap { table, refusesDelete in
+            ([("update", "UPDATE")] + (refusesDelete ? [("delete", "DELETE")] : []))
+                .map { suffix, statement in
+                    let message = refusesDelete ? "\(table) is append-only" : "\(table) rows never change"
+                    return (table, "\(table)_no_\(suffix)",
+                            "CREATE TRIGGER \(table)_no_\(suffix) BEFORE \(statement) ON \(table) BEGIN SELECT RAISE(ABORT, '\(message)'); END")
+                }
         }
-    }
 
-    /// Append-only triggers that are missing or whose SQL differs from ``appendOnlyTriggers``.
+    /// The tables of per-person keys and erasures (migration v4).
+    private static let erasureTables: Set<String> = ["subject_keys", "erasures"]
+
+    /// What is missing from the store's safeguards: an append-only trigger missing or whose SQL
+    /// differs from ``appendOnlyTriggers``, or a table of erasures and keys missing from a store
+    /// that has them. (A store from before v4, verified read-only, has neither.)
     static func schemaProblems(_ db: Database) throws -> [String] {
+        let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+        let keyColumn = tables.contains("credit_scores") ? try db.columns(in: "credit_scores").contains { $0.name == "inputs_key_id" } : false
+        let hasErasures = keyColumn || !tables.isDisjoint(with: erasureTables)
+        var problems = hasErasures ? erasureTables.subtracting(tables).sorted().map { "the table \($0) is missing" } : []
         var stored: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") {
             if let name = row["name"] as String?, let sql = row["sql"] as String? { stored[name] = sql }
         }
-        return appendOnlyTriggers.compactMap { trigger in
-            guard let sql = stored[trigger.name] else { return "the append-only trigger \(trigger.name) is missing" }
-            return sql == trigger.sql ? nil : "the append-only trigger \(trigger.name) has been altered"
+        for trigger in appendOnlyTriggers where hasErasures || !erasureTables.contains(trigger.table) {
+            guard let sql = stored[trigger.name] else {
+                problems.append("the append-only trigger \(trigger.name) is missing")
+                continue
+            }
+            if sql != trigger.sql { problems.append("the append-only trigger \(trigger.name) has been altered") }
         }
+        return problems
     }
 
     private static var migrator: DatabaseMigrator {
@@ -162,7 +225,7 @@ public final class DecisionStore: Sendable {
                   status INTEGER NOT NULL, response BLOB NOT NULL, created_at TEXT NOT NULL);
                 CREATE TABLE audit_head (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL, row_hash TEXT NOT NULL, mac TEXT NOT NULL);
                 """)
-            for trigger in appendOnlyTriggers { try db.execute(sql: trigger.sql) }
+            for trigger in appendOnlyTriggers where !erasureTables.contains(trigger.table) { try db.execute(sql: trigger.sql) }
         }
         migrator.registerMigration("v2 response in the chain") { db in
             // Rows written before v2 have NULLs here; their hashes leave the digest out.
@@ -177,6 +240,21 @@ public final class DecisionStore: Sendable {
                 CREATE INDEX credit_scores_event ON credit_scores(event_id);
                 CREATE INDEX idempotency_keys_score ON idempotency_keys(score_id);
                 """)
+        }
+        migrator.registerMigration("v4 per-person keys and erasures") { db in
+            // Each person's inputs are encrypted under a data key of their own, stored wrapped;
+            // an erasure deletes the key (crypto-shredding) and is itself a chained row.
+            // Rows written before v4 have no key id: their inputs are under the store key.
+            try db.execute(sql: """
+                ALTER TABLE credit_scores ADD COLUMN inputs_key_id TEXT;
+                CREATE TABLE subject_keys (
+                  key_id TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE, wrapped BLOB NOT NULL, created_at TEXT NOT NULL);
+                CREATE TABLE erasures (
+                  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, user_id TEXT NOT NULL,
+                  requested_by TEXT NOT NULL, reason TEXT NOT NULL, key_ids TEXT NOT NULL, decisions INTEGER NOT NULL,
+                  prev_hash TEXT NOT NULL, row_hash TEXT NOT NULL);
+                """)
+            for trigger in appendOnlyTriggers where erasureTables.contains(trigger.table) { try db.execute(sql: trigger.sql) }
         }
         return migrator
     }
@@ -235,17 +313,17 @@ public final class DecisionStore: Sendable {
     /// conflict. Either affects only its own decision.
     /// - Throws: ``StoreError/database(_:)`` when the transaction fails (then none is stored).
     public func record(_ batch: [NewDecision]) throws(StoreError) -> [Result<StoredResponse, StoreError>] {
-        var sealed: [Data] = []
-        for decision in batch { sealed.append(try secret.seal(decision.inputsJSON, context: decision.scoreId)) }
         do {
             var advanced: [(chain: String, seq: Int64, head: String)] = []
             let results = try pool.write { db in
                 // The chains' ends, read once and carried through the batch in memory.
                 var links = ChainLinks(scores: try Self.lastLink(db, chain: "credit_scores"), evaluations: try Self.lastLink(db, chain: "risk_evaluations"))
                 let start = links
-                let results = try zip(batch, sealed).map { decision, encrypted -> Result<StoredResponse, StoreError> in
+                // Inside the transaction, so an erasure by another process is never raced.
+                var keys: [String: DataKey] = [:]
+                let results = try batch.map { decision -> Result<StoredResponse, StoreError> in
                     do {
-                        return .success(try insert(decision, encrypted: encrypted, links: &links, db: db))
+                        return .success(try insert(decision, keys: &keys, links: &links, db: db))
                     } catch let error as StoreError {
                         return .failure(error)
                     }
@@ -274,8 +352,33 @@ public final class DecisionStore: Sendable {
         var evaluations: (seq: Int64, hash: String)
     }
 
-    /// Inserts one decision inside a write transaction, after the rows `links` ends with.
-    private func insert(_ decision: NewDecision, encrypted: Data, links: inout ChainLinks, db: Database) throws -> StoredResponse {
+    /// A person's data key and its id.
+    private struct DataKey {
+        var id: String
+        var key: SymmetricKey
+    }
+
+    /// The data key of `userId`, made and stored (wrapped) on their first decision.
+    private func dataKey(for userId: String, createdAt: String, keys: inout [String: DataKey], db: Database) throws -> DataKey {
+        if let key = keys[userId] { return key }
+        let key: DataKey
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT key_id, wrapped FROM subject_keys WHERE user_id = ?"), arguments: [userId]) {
+            let id: String = try row.decode(String.self, forColumn: "key_id")
+            key = DataKey(id: id, key: try secret.dataKey(wrapped: try row.decode(Data.self, forColumn: "wrapped"), keyId: id))
+        } else {
+            let id = UUID().uuidString.lowercased()
+            let made = try secret.newDataKey(keyId: id)
+            try db.cachedStatement(sql: "INSERT INTO subject_keys (key_id, user_id, wrapped, created_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id, userId, made.wrapped, createdAt])
+            key = DataKey(id: id, key: made.key)
+        }
+        keys[userId] = key
+        return key
+    }
+
+    /// Inserts one decision inside a write transaction, after the rows `links` ends with; its
+    /// inputs are encrypted under the person's data key.
+    private func insert(_ decision: NewDecision, keys: inout [String: DataKey], links: inout ChainLinks, db: Database) throws -> StoredResponse {
         if let existing = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT \(Self.responseColumns) FROM idempotency_keys k WHERE k.key = ?"),
             arguments: [decision.idempotencyKey])
@@ -302,22 +405,24 @@ public final class DecisionStore: Sendable {
             guard sameRequest, sameCaller else { throw StoreError.eventAlreadyDecided(eventId: decision.eventId) }
             return stored
         }
+        let dataKey = try dataKey(for: decision.userId, createdAt: decision.createdAt, keys: &keys, db: db)
+        let encrypted = try secret.seal(decision.inputsJSON, context: decision.scoreId, key: dataKey.key)
         let scoreRow = ScoreRow(
             seq: links.scores.seq + 1, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId, loanId: decision.loanId,
             userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths, applicationDate: decision.applicationDate,
             modelId: decision.modelId, modelVersion: decision.modelVersion, modelSHA256: decision.modelSHA256, score: decision.score,
             probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(),
-            prevHash: links.scores.hash)
+            inputsKeyId: dataKey.id, prevHash: links.scores.hash)
         let scoreHash = try AuditChain.hash(scoreRow)
         try db.cachedStatement(
             sql: """
                 INSERT INTO credit_scores (seq, id, created_at, event_id, loan_id, user_id, amount, tenor_months, application_date,
-                  model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, prev_hash, row_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, inputs_key_id, prev_hash, row_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(
             arguments: [scoreRow.seq, scoreRow.id, scoreRow.createdAt, scoreRow.eventId, scoreRow.loanId, scoreRow.userId, scoreRow.amount,
                         scoreRow.tenorMonths, scoreRow.applicationDate, scoreRow.modelId, scoreRow.modelVersion, scoreRow.modelSHA256,
-                        scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, scoreRow.prevHash, scoreHash])
+                        scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, dataKey.id, scoreRow.prevHash, scoreHash])
         let responseDigest = StoredResponse.digest(status: decision.responseStatus, body: decision.responseBody)
         let evaluationRow = EvaluationRow(
             seq: links.evaluations.seq + 1, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
@@ -393,26 +498,24 @@ public final class DecisionStore: Sendable {
     }
 
     /// Every stored decision in order, inputs decrypted. A row that cannot be decoded, decrypted
-    /// or authenticated is returned with the reason, so a replay reports every row.
+    /// or authenticated is returned with the reason, so a replay reports every row; a row whose
+    /// person's key an erasure destroyed is returned as ``StoreError/erased(_:)``.
     /// - Throws: ``StoreError/database(_:)`` when the store cannot be read at all.
     public func storedDecisions() throws(StoreError) -> [Stored] {
         try read { db in
             var stored: [Stored] = []
+            let erasedKeys = try Self.erasedKeyIds(db)
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT s.id, s.model_sha256, e.policy_sha256, s.amount, s.tenor_months, s.application_date, s.score, s.pd,
-                  e.decision, e.rule_hits, s.inputs_encrypted, e.id AS evaluation_id, s.created_at, s.event_id, s.loan_id,
-                  \(Self.responseColumns)
+                  e.decision, e.rule_hits, s.inputs_encrypted, s.inputs_key_id, sk.wrapped AS key_wrapped,
+                  e.id AS evaluation_id, s.created_at, s.event_id, s.loan_id, \(Self.responseColumns)
                 FROM credit_scores s JOIN risk_evaluations e ON e.score_id = s.id LEFT JOIN idempotency_keys k ON k.score_id = s.id
+                LEFT JOIN subject_keys sk ON sk.key_id = s.inputs_key_id
                 ORDER BY s.seq
                 """)
             while let row = try rows.next() {
                 let id = try row.decode(String.self, forColumn: "id")
-                let inputs: Result<Data, StoreError>
-                do {
-                    inputs = .success(try secret.open(try row.decode(Data.self, forColumn: "inputs_encrypted"), context: id))
-                } catch {
-                    inputs = .failure(.undecryptable(id))
-                }
+                let inputs = openInputs(row, scoreId: id, erasedKeys: erasedKeys)
                 let response: Result<StoredResponse, StoreError>
                 do { response = .success(try checkedResponse(row)) } catch { response = .failure(.integrity(scoreId: id)) }
                 stored.append(Stored(
@@ -426,6 +529,87 @@ public final class DecisionStore: Sendable {
                     ruleHitsJSON: try row.decode(String.self, forColumn: "rule_hits"), inputsJSON: inputs, response: response))
             }
             return stored
+        }
+    }
+
+    /// The inputs of a row of ``storedDecisions()``, decrypted under the person's data key (or
+    /// the store key, for rows from before per-person keys).
+    private func openInputs(_ row: Row, scoreId: String, erasedKeys: Set<String>) -> Result<Data, StoreError> {
+        do {
+            let encrypted = try row.decode(Data.self, forColumn: "inputs_encrypted")
+            guard let keyId = try row.decode(String?.self, forColumn: "inputs_key_id") else {
+                return .success(try secret.open(encrypted, context: scoreId))
+            }
+            guard let wrapped = try row.decode(Data?.self, forColumn: "key_wrapped") else {
+                return .failure(erasedKeys.contains(keyId) ? .erased(scoreId) : .inputsKeyMissing(scoreId))
+            }
+            return .success(try secret.open(encrypted, context: scoreId, key: try secret.dataKey(wrapped: wrapped, keyId: keyId)))
+        } catch {
+            return .failure(.undecryptable(scoreId))
+        }
+    }
+
+    /// The ids of every data key an erasure destroyed.
+    static func erasedKeyIds(_ db: Database) throws -> Set<String> {
+        guard try db.tableExists("erasures") else { return [] }
+        var ids: Set<String> = []
+        for text in try String.fetchAll(db, sql: "SELECT key_ids FROM erasures") {
+            ids.formUnion((try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? [])
+        }
+        return ids
+    }
+
+    /// Destroys the data key of one person, so the inputs of all their decisions can never be
+    /// decrypted again, and records the erasure as a chained row naming who asked and why
+    /// (UU PDP No. 27/2022, the right to erasure). The decisions themselves stay, with every
+    /// hash of the chain: `audit verify` still passes and `replay` reports them as erased.
+    ///
+    /// The key's bytes are overwritten in the database file (`secure_delete`), and the
+    /// write-ahead log is checkpointed and truncated so no earlier copy stays in it. Copies of the
+    /// database made before (backups) still hold the key, wrapped under the store key: they age
+    /// out with the backup retention.
+    /// - Throws: ``StoreError/invalidErasure(_:)`` for a request that does not follow the rules;
+    ///   ``StoreError/database(_:)``.
+    public func erase(_ request: ErasureRequest) throws(StoreError) -> ErasureReport {
+        guard SafeIdentifier.isValid(request.userId) else { throw .invalidErasure("the user id \(SafeIdentifier.rule)") }
+        guard SafeIdentifier.isValid(request.requestedBy) else { throw .invalidErasure("who asked \(SafeIdentifier.rule)") }
+        guard ErasureRequest.isValidReason(request.reason) else { throw .invalidErasure(ErasureRequest.reasonRule) }
+        do {
+            var report = ErasureReport(seq: 0, decisions: 0, decisionsUnderStoreKey: 0, filesOverwritten: false)
+            let head = try pool.write { db in
+                let keyIds = try String.fetchAll(db, sql: "SELECT key_id FROM subject_keys WHERE user_id = ? ORDER BY key_id", arguments: [request.userId])
+                report.decisions = try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM credit_scores WHERE inputs_key_id IN (SELECT key_id FROM subject_keys WHERE user_id = ?)",
+                    arguments: [request.userId]) ?? 0
+                report.decisionsUnderStoreKey = try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM credit_scores WHERE user_id = ? AND inputs_key_id IS NULL", arguments: [request.userId]) ?? 0
+                try db.execute(sql: "DELETE FROM subject_keys WHERE user_id = ?", arguments: [request.userId])
+                let last = try Self.lastLink(db, chain: "erasures")
+                let row = ErasureRow(
+                    seq: last.seq + 1, id: request.id, createdAt: request.createdAt, userId: request.userId, requestedBy: request.requestedBy,
+                    reason: request.reason, keyIds: "[" + keyIds.map { "\"\($0)\"" }.joined(separator: ",") + "]",
+                    decisions: Int64(report.decisions), prevHash: last.hash)
+                let hash = try AuditChain.hash(row)
+                try db.execute(
+                    sql: """
+                        INSERT INTO erasures (seq, id, created_at, user_id, requested_by, reason, key_ids, decisions, prev_hash, row_hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [row.seq, row.id, row.createdAt, row.userId, row.requestedBy, row.reason, row.keyIds, row.decisions, row.prevHash, hash])
+                try setHead(db, chain: "erasures", link: (row.seq, hash))
+                return (row.seq, hash)
+            }
+            report.seq = head.0
+            checkpoints?.append([("erasures", head.0, head.1)])
+            report.filesOverwritten = try pool.writeWithoutTransaction { db in
+                // (busy, log frames, checkpointed frames): busy 0 means the log was emptied.
+                try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)").map { ($0[0] as Int?) == 0 } ?? false
+            }
+            return report
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database("\(error)")
         }
     }
 

@@ -124,12 +124,56 @@ struct AuditCommand: ParsableCommand {
     }
 }
 
+/// `credit store`: maintenance of the decision store.
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Maintain the decision store.", subcommands: [Erase.self])
+
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase one person's stored inputs (crypto-shredding), recording who asked and why in the audit trail.",
+            discussion: """
+                Destroys the person's data key, so the inputs of every decision of theirs can never be decrypted \
+                again (UU PDP No. 27/2022, the right to erasure). The decisions, their hashes and the answers \
+                stay: credit audit verify still passes and credit replay reports them as erased. The erasure \
+                is a row of the chained erasures table (and a signed checkpoint when the service writes \
+                them). Uses the service's configuration for the store, its key and the checkpoint log; safe \
+                to run while the service runs. Exits 65 when some of the person's decisions were stored \
+                before per-person keys (those inputs cannot be erased one person at a time).
+                """)
+
+        @Option(name: .long, help: "The service's configuration file (JSON): store, store key, checkpoint log and key.") var config: String
+        @Option(name: .long, help: "The person whose inputs are erased (their user_id).") var userId: String
+        @Option(name: .long, help: "Who asked (an operator or a ticket system id).") var requestedBy: String
+        @Option(name: .long, help: "Why (for example the data subject request's reference); no personal data.") var reason: String
+
+        func run() throws {
+            let report = try reportingErrors {
+                try Erasure.run(configuration: try ServerConfiguration.load(path: config), userId: userId, requestedBy: requestedBy, reason: reason)
+            }
+            print("erasure \(report.seq) recorded: the inputs of \(report.decisions) decisions can no longer be decrypted")
+            if !report.filesOverwritten {
+                printError("warning: another connection held the write-ahead log; the destroyed key's bytes leave it at the next checkpoint")
+            }
+            if report.decisionsUnderStoreKey > 0 {
+                printError("\(report.decisionsUnderStoreKey) decisions of this person were stored before per-person keys; "
+                    + "their inputs are under the store key and cannot be erased one person at a time")
+                throw ExitStatus.dataError
+            }
+        }
+    }
+}
+
 /// `credit replay`: re-evaluate stored decisions with their pinned versions.
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Re-evaluate the stored decisions made with this model and policy and confirm identical outputs.",
-        discussion: "Decisions made with other versions (by content digest) are counted and skipped. Exits 65 if any replay differs.")
+        discussion: """
+            Decisions made with other versions (by content digest) are counted and skipped; decisions whose \
+            inputs were erased (credit store erase) are reported as erased. Exits 65 if any replay differs \
+            or any stored input cannot be decrypted.
+            """)
 
     @Option(name: .long, help: "The store (SQLite file).") var store: String
     @Option(name: .long, help: "File with the store key (base64).") var keyFile: String
@@ -143,9 +187,10 @@ struct ReplayCommand: ParsableCommand {
             return try Replay.run(store: try DecisionStore(path: store, secret: secret, create: false), engine: engine)
         }
         for (id, problem) in report.differing { print("DIFFERS \(id): \(problem)") }
-        for id in report.undecryptable { print("UNDECRYPTABLE \(id): the stored inputs cannot be decrypted with this key") }
+        for (id, problem) in report.undecryptable { print("UNDECRYPTABLE \(id): \(problem)") }
+        for id in report.erased { print("ERASED \(id): the inputs were erased at the person's request") }
         print("\(report.identical) identical, \(report.differing.count) differing, \(report.undecryptable.count) undecryptable, "
-            + "\(report.otherVersions) made with other versions")
+            + "\(report.erased.count) erased, \(report.otherVersions) made with other versions")
         if !report.differing.isEmpty || !report.undecryptable.isEmpty { throw ExitStatus.dataError }
     }
 }

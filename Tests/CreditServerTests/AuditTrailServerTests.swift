@@ -70,6 +70,53 @@ struct AuditTrailServerTests {
         #expect(replay.stdout.contains("DIFFERS \(id)"))
     }
 
+    @Test("credit store erase, run while the service runs, shreds one person's inputs: verify passes, replay reports them erased")
+    func eraseWhileServing() async throws {
+        let server = try ServerProcess()
+        var ids: [String: [String]] = [:]
+        for (index, user) in ["usr-1", "usr-2", "usr-1", "usr-2"].enumerated() {
+            let created = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-e\(index)", changes: ["user_id": user]))
+            #expect(created.status == 201)
+            ids[user, default: []].append(try #require(created.json["score_id"] as? String))
+        }
+        let erase = try credit([
+            "store", "erase", "--config", server.directory.path("server.json"), "--user-id", "usr-1", "--requested-by", "dpo:ticket-7",
+            "--reason", "data subject request DSR-2026-0042",
+        ])
+        #expect(erase.status == 0, "\(erase.stdout)\(erase.stderr)")
+        #expect(erase.stdout.contains("erasure 1 recorded: the inputs of 2 decisions can no longer be decrypted"), "\(erase.stdout)")
+        #expect(!erase.stdout.contains("usr-1") && !erase.stderr.contains("usr-1"))
+        // The service goes on: the erased person's answers are still served, and new decisions are stored.
+        let read = try await server.request("GET", "/api/v1/scores/\(ids["usr-1"]![0])", key: ServerProcess.readerKey)
+        #expect(read.status == 200)
+        let again = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-e9", changes: ["user_id": "usr-1"]))
+        #expect(again.status == 201)
+        #expect(server.stop() == 0)
+
+        let verify = try credit(["audit", "verify", "--store", server.storePath, "--key-file", server.keyPath])
+        #expect(verify.status == 0 && verify.stdout.contains("erasures: 1 rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
+        let replay = try credit([
+            "replay", "--store", server.storePath, "--key-file", server.keyPath,
+            "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
+            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
+        ])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.stdout.contains("3 identical, 0 differing, 0 undecryptable, 2 erased, 0 made with other versions"), "\(replay.stdout)")
+        for id in ids["usr-1"]! { #expect(replay.stdout.contains("ERASED \(id)")) }
+        // A key deleted behind the store's back is tampering, not an erasure.
+        try sqlite(server.storePath, "DELETE FROM subject_keys WHERE user_id = 'usr-2'")
+        let tampered = try credit([
+            "replay", "--store", server.storePath, "--key-file", server.keyPath,
+            "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
+            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
+        ])
+        #expect(tampered.status == 65 && tampered.stdout.contains("2 undecryptable, 2 erased"), "\(tampered.stdout)")
+        let refused = try credit([
+            "store", "erase", "--config", server.directory.path("server.json"), "--user-id", "usr\u{7}1", "--requested-by", "dpo", "--reason", "r",
+        ])
+        #expect(refused.status == 65 && refused.stderr.contains("the user id must be"), "\(refused.stderr)")
+    }
+
     @Test("serve refuses a store path that does not exist unless asked to create one")
     func serveRefusesMissingStore() throws {
         let directory = try TemporaryDirectory()

@@ -207,13 +207,13 @@ struct ServerTests {
             "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
             "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
         ])
-        #expect(replay.status == 0 && replay.stdout.contains("5 identical, 0 differing, 0 undecryptable, 0 made with other versions"), "\(replay.stdout)\(replay.stderr)")
+        #expect(replay.status == 0 && replay.stdout.contains("5 identical, 0 differing, 0 undecryptable, 0 erased, 0 made with other versions"), "\(replay.stdout)\(replay.stderr)")
         let otherModel = try credit([
             "replay", "--store", server.storePath, "--key-file", server.keyPath,
             "--model", RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json"),
             "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
         ])
-        #expect(otherModel.stdout.contains("0 identical, 0 differing, 0 undecryptable, 5 made with other versions"))
+        #expect(otherModel.stdout.contains("0 identical, 0 differing, 0 undecryptable, 0 erased, 5 made with other versions"))
 
         let queue = try DatabaseQueue(path: server.storePath)
         #expect(throws: (any Error).self) { try queue.write { try $0.execute(sql: "UPDATE credit_scores SET score = 999 WHERE seq = 2") } }

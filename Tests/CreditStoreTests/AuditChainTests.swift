@@ -35,13 +35,18 @@ struct AuditChainTests {
                 userId: values.text(), amount: values.number(), tenorMonths: values.maybe(values.number()), applicationDate: values.text(),
                 modelId: values.text(), modelVersion: values.text(), modelSHA256: values.text(), score: values.maybe(values.number()),
                 probabilityOfDefault: values.maybe(values.number()), grade: values.maybe(values.text()), inputsEncrypted: values.text(),
-                prevHash: values.text())
+                inputsKeyId: values.maybe(values.text()), prevHash: values.text())
             #expect(try score.canonicalJSON() == Array(ContentDigest.canonicalJSON(score)))
             let evaluation = EvaluationRow(
                 seq: Int64(values.next() % 1_000_000), id: values.text(), scoreId: values.text(), createdAt: values.text(),
                 policyId: values.text(), policyVersion: values.text(), policySHA256: values.text(), decision: values.text(),
                 ruleHits: values.text(), reasons: values.text(), responseSHA256: values.maybe(values.text()), prevHash: values.text())
             #expect(try evaluation.canonicalJSON() == Array(ContentDigest.canonicalJSON(evaluation)))
+            let erasure = ErasureRow(
+                seq: Int64(values.next() % 1_000_000), id: values.text(), createdAt: values.text(), userId: values.text(),
+                requestedBy: values.text(), reason: values.text(), keyIds: values.text(), decisions: Int64(values.next() % 1000),
+                prevHash: values.text())
+            #expect(try erasure.canonicalJSON() == Array(ContentDigest.canonicalJSON(erasure)))
         }
     }
 }

@@ -39,7 +39,7 @@ struct TamperTests {
         let path = try makeStore(directory)
         #expect(try problems(path).isEmpty)
         let reports = try AuditChain.verify(path: path, secret: secret)
-        #expect(reports.map(\.rows) == [6, 6])
+        #expect(reports.map(\.rows) == [6, 6, 0])
     }
 
     @Test("a forged stored response is caught by verify and never served")
@@ -160,6 +160,8 @@ struct TamperTests {
             "DROP TRIGGER idempotency_keys_no_update; UPDATE idempotency_keys SET response = CAST('{}' AS BLOB) WHERE score_id LIKE '%\(String(format: "%012d", row))';",
             "UPDATE audit_head SET seq = seq - 1 WHERE chain = 'credit_scores';",
             "DELETE FROM audit_head;",
+            "DELETE FROM subject_keys WHERE user_id = 'user-\(row)';",
+            "DROP TRIGGER subject_keys_no_update; UPDATE subject_keys SET user_id = 'user-x' WHERE user_id = 'user-\(row)';",
         ]
         let action = actions[random.below(actions.count)]
         try sqlite(path, action)

@@ -18,3 +18,23 @@ public func sqlite(_ database: String, _ script: String) throws {
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { throw SQLiteScriptFailure(status: process.terminationStatus) }
 }
+
+/// The first column of every row `query` returns, read through Python's sqlite3 module (blobs in
+/// hex): an independent look at what a store holds.
+/// - Throws: ``SQLiteScriptFailure`` when the query fails.
+public func sqliteColumn(_ database: String, _ query: String) throws -> [String] {
+    let process = Process()
+    let output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+        "python3", "-c",
+        "import sqlite3, sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0].hex() if isinstance(r[0], bytes) else r[0])",
+        database, query,
+    ]
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw SQLiteScriptFailure(status: process.terminationStatus) }
+    return text.split(separator: "\n").map(String.init)
+}
