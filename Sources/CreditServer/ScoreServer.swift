@@ -53,7 +53,11 @@ public enum ScoreServer {
         let app = Application(
             router: router,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: .seconds(limits.headerSeconds), bodyTimeout: .seconds(limits.bodySeconds))],
+                additionalChannelHandlers: [
+                    ProtocolErrorHandler(),
+                    RequestDeadlineHandler(headTimeout: .seconds(limits.headerSeconds), bodyTimeout: .seconds(limits.bodySeconds)),
+                    GracefulDrainHandler(),
+                ],
                 idleTimeout: .seconds(limits.idleSeconds))),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil,
@@ -280,6 +284,13 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 
     static func problem(_ problem: APIProblem, requestId: String) -> Response {
+        var response = ScoreServer.raw(problemJSON(problem, requestId: requestId), status: .init(code: problem.status), contentType: "application/problem+json")
+        if let wait = problem.retryAfterSeconds { response.headers[ScoreServer.retryAfterHeader] = String(wait) }
+        return response
+    }
+
+    /// The RFC 9457 problem document of `problem`.
+    static func problemJSON(_ problem: APIProblem, requestId: String) -> Data {
         struct Body: Encodable {
             var type: String
             var title: String
@@ -295,8 +306,6 @@ struct RequestLogMiddleware: RouterMiddleware {
             requestId: requestId, errors: problem.errors.isEmpty ? nil : problem.errors)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var response = ScoreServer.raw((try? encoder.encode(body)) ?? Data(), status: .init(code: problem.status), contentType: "application/problem+json")
-        if let wait = problem.retryAfterSeconds { response.headers[ScoreServer.retryAfterHeader] = String(wait) }
-        return response
+        return (try? encoder.encode(body)) ?? Data()
     }
 }

@@ -66,6 +66,59 @@ struct HardeningServerTests {
         #expect(server.stop() == 0)
     }
 
+    @Test("a request the HTTP parser refuses is answered 400 with a problem document, and the connection closed",
+          arguments: ["conflicting lengths", "oversized head", "bad request line"])
+    func parserRefusals(name: String) async throws {
+        let server = try ServerProcess()
+        let request = switch name {
+        case "conflicting lengths":
+            "POST /api/v1/scores HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        case "oversized head":
+            // 100 KB of headers, over the 80 KB the server reads.
+            "GET /health/live HTTP/1.1\r\nHost: x\r\n" + (0..<4).map { "X-Padding-\($0): \(String(repeating: "a", count: 25_000))\r\n" }.joined() + "\r\n"
+        default: "GET /health/live HTTP/9.Z\r\n\r\n"
+        }
+        let exchange = try rawExchange(port: server.port, request, wait: 5)
+        #expect(exchange.text.hasPrefix("HTTP/1.1 400"), "\(exchange.text)")
+        #expect(exchange.text.lowercased().contains("content-type: application/problem+json"))
+        #expect(exchange.text.contains("\"type\":\"urn:creditengine:problem:bad-request\""))
+        #expect(exchange.closedByServer)
+        // The server goes on serving.
+        #expect(try await server.request("GET", "/health/live", key: nil).status == 200)
+        #expect(server.stop() == 0)
+    }
+
+    @Test("SIGTERM under keep-alive load drops nothing: every request sent is answered or never accepted, and every 201 is stored")
+    func shutdownDropsNothing() async throws {
+        let server = try ServerProcess()
+        let bodyFile = server.directory.path("body.json")
+        try String(decoding: ServerProcess.application("EVENT_ID", loanId: "loan-drain"), as: UTF8.self)
+            .write(toFile: bodyFile, atomically: true, encoding: .utf8)
+        let client = Process()
+        let output = Pipe()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = [
+            "python3", RepositoryPaths.path("Tests/CreditServerTests/Clients/drain_client.py"), String(server.port), ServerProcess.scorerKey,
+            bodyFile, "16", "20",
+        ]
+        client.standardOutput = output
+        try client.run()
+        try await Task.sleep(for: .milliseconds(800))
+        server.process.terminate()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        client.waitUntilExit()
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
+        let answered = try #require(result["answered_201"] as? Int)
+        #expect(result["dropped"] as? Int == 0, "\(result)")
+        #expect(result["refused"] as? Int == 16, "every worker ends on a refused connection: \(result)")
+        #expect(answered > 16, "\(result)")
+        #expect((result["statuses"] as? [String: Int])?.keys.sorted() == ["201"], "\(result)")
+        let verify = try credit(["audit", "verify", "--store", server.storePath, "--key-file", server.keyPath])
+        #expect(verify.status == 0 && verify.stdout.contains("credit_scores: \(answered) rows, chain intact"), "\(verify.stdout) \(result)")
+    }
+
     @Test("a client too slow to send its request head or body is disconnected")
     func slowClients() async throws {
         // The idle timeout is far off, so only the head and body deadlines can close these.
