@@ -11,7 +11,7 @@
 # CHECKPOINTS=1 also signs a checkpoint per committed batch into a checkpoint log (and the JSON
 # log), and verifies the store against it at the end.
 #
-#   bash benchmarks/server.sh     # DURATION=20 RATE=1000 CONNECTIONS=12 ALLOWANCE_MS=2 CHECKPOINTS=0
+#   bash benchmarks/server.sh     # DURATION=20 RATE=1000 CONNECTIONS=12 ALLOWANCE_MS=2 CHECKPOINTS=0 CREDIT=
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-20}
@@ -21,8 +21,11 @@ ALLOWANCE_MS=${ALLOWANCE_MS:-2}
 CHECKPOINTS=${CHECKPOINTS:-0}
 WORK=${WORK:-$(mktemp -d)}
 
-swift build -c release --product credit >/dev/null
-CREDIT=$(swift build -c release --show-bin-path)/credit
+# CREDIT=path/to/credit benchmarks another build (an earlier commit's, for a before/after run).
+if [ -z "${CREDIT:-}" ]; then
+  swift build -c release --product credit >/dev/null
+  CREDIT=$(swift build -c release --show-bin-path)/credit
+fi
 head -c 32 /dev/urandom | base64 > "$WORK/store.key"
 chmod 600 "$WORK/store.key"   # the service refuses a key file other users can read
 export API_KEY=bench-key-$RANDOM$RANDOM

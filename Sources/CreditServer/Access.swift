@@ -45,9 +45,9 @@ final class AccessControl: Sendable {
     init(
         keys: [ServerConfiguration.APIKey], jwt configuration: ServerConfiguration.JWT? = nil,
         failedAuthentication: ServerConfiguration.RateLimit? = nil
-    ) throws(ConfigurationProblem) {
+    ) async throws(ConfigurationProblem) {
         failureLimits = (failedAuthentication?.ratePerSecond ?? 2, failedAuthentication?.burst ?? 20)
-        jwt = try configuration.map { configuration throws(ConfigurationProblem) in try JWTVerifier(configuration) }
+        if let configuration { jwt = try await JWTVerifier.make(configuration) } else { jwt = nil }
         jwtRate = (configuration?.ratePerSecond ?? 200, configuration?.burst ?? 400)
         entries = keys.map { key in
             let digits = Array(key.sha256.lowercased().utf8)
@@ -58,8 +58,8 @@ final class AccessControl: Sendable {
 
     /// The principal of a bearer credential: a JWT when verification is configured and the value
     /// has a token's shape, else an API key.
-    func authenticate(bearer: String) -> Principal? {
-        if let jwt, JWTVerifier.looksLikeToken(bearer) { return jwt.verify(bearer) }
+    func authenticate(bearer: String) async -> Principal? {
+        if let jwt, JWTVerifier.looksLikeToken(bearer) { return await jwt.verify(bearer) }
         return authenticate(bearer)
     }
 

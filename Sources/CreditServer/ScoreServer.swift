@@ -47,7 +47,7 @@ public enum ScoreServer {
             path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()),
             create: configuration.createStore ?? false, checkpoints: checkpoints)
         let service = ScoreService(engine: engine, store: store)
-        let access = try AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt, failedAuthentication: configuration.failedAuthentication)
+        let access = try await AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt, failedAuthentication: configuration.failedAuthentication)
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
         let limits = configuration.connectionLimits
         let app = Application(
@@ -96,7 +96,7 @@ public enum ScoreServer {
 
         let api = router.group("api/v1")
         api.post("scores") { request, context in
-            let principal = try authorize(request, context: context, access: access, role: .scorer)
+            let principal = try await authorize(request, context: context, access: access, role: .scorer)
             guard isJSONMediaType(request.headers[.contentType]) else {
                 throw APIProblem(
                     status: 415, slug: "unsupported-media-type", title: "Unsupported media type", detail: "send application/json (charset utf-8, if any)")
@@ -117,7 +117,7 @@ public enum ScoreServer {
             return raw(stored.body, status: .init(code: stored.status))
         }
         api.get("scores/{id}") { request, context in
-            try authorize(request, context: context, access: access, role: .reader)
+            try await authorize(request, context: context, access: access, role: .reader)
             let id = try context.parameters.require("id")
             let found: StoredResponse?
             do throws(StoreError) { found = try service.store.response(forScore: id.lowercased()) } catch {
@@ -130,7 +130,7 @@ public enum ScoreServer {
             return raw(stored.body, status: .ok)
         }
         api.get("loans/{loan_id}/scores") { request, context in
-            try authorize(request, context: context, access: access, role: .reader)
+            try await authorize(request, context: context, access: access, role: .reader)
             let loanId = try context.parameters.require("loan_id")
             let responses: [Data]
             do throws(StoreError) { responses = try service.store.responses(forLoan: loanId) } catch {
@@ -148,7 +148,7 @@ public enum ScoreServer {
             return raw(bytes, status: .ok)
         }
         api.get("models") { request, context in
-            try authorize(request, context: context, access: access, role: .reader)
+            try await authorize(request, context: context, access: access, role: .reader)
             let engine = service.engine
             let models: [[String: String]] = [
                 ["kind": "model", "id": engine.model.file.modelId, "version": engine.model.file.modelVersion, "sha256": engine.model.contentSHA256],
@@ -165,7 +165,7 @@ public enum ScoreServer {
     @discardableResult
     static func authorize(
         _ request: Request, context: ServiceRequestContext, access: AccessControl, role: ServerConfiguration.Role
-    ) throws -> Principal {
+    ) async throws -> Principal {
         // An address that keeps presenting wrong credentials waits, before any is checked.
         if let wait = access.failureWait(address: context.clientAddress) {
             throw APIProblem(status: 429, slug: "rate-limited", title: "Too many failed authentications",
@@ -175,7 +175,7 @@ public enum ScoreServer {
         if let key = request.headers[apiKeyHeader] {
             principal = access.authenticate(key)
         } else if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
-            principal = access.authenticate(bearer: String(authorization.dropFirst(7)))
+            principal = await access.authenticate(bearer: String(authorization.dropFirst(7)))
         }
         guard let principal else {
             access.recordFailure(address: context.clientAddress)

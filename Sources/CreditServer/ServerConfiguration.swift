@@ -22,13 +22,16 @@ public struct ServerConfiguration: Sendable, Decodable {
 
     /// Verification of JSON Web Tokens sent by the API gateway as `Authorization: Bearer`.
     public struct JWT: Sendable, Decodable {
-        /// `HS256` (with `secretBase64`) or `ES256` (with `publicKeyPEM`).
+        /// `HS256` (with `secretBase64`), `ES256` or `RS256` (with `publicKeyPEM`).
         public var algorithm: String
         public var secretBase64: String?
         public var publicKeyPEM: String?
-        /// Required `iss` and `aud` values, when set.
+        /// The `iss` value tokens must carry, when set.
         public var issuer: String?
+        /// The `aud` value tokens must carry: required (a token for another service is refused).
         public var audience: String?
+        /// The longest a token may live (`exp` − `iat`); tokens without `iat` are then refused.
+        public var maximumLifetimeSeconds: Double?
         /// The role of a token without a `role` claim; a `role` claim (`scorer`, `reader`,
         /// `admin`) set by the gateway takes precedence.
         public var role: Role

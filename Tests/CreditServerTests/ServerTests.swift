@@ -58,12 +58,14 @@ struct ServerTests {
     }
 
     /// A compact HS256 token with `claims`.
-    static func token(_ claims: [String: Any], secret: Data = ServerProcess.jwtSecret, algorithm: String = "HS256") throws -> String {
+    static func token(
+        _ claims: [String: Any], secret: Data = ServerProcess.jwtSecret, algorithm: String = "HS256", header extra: [String: Any] = [:]
+    ) throws -> String {
         func encode(_ data: Data) -> String {
             data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
         }
-        let header = encode(try JSONSerialization.data(withJSONObject: ["alg": algorithm, "typ": "JWT"]))
+        let header = encode(try JSONSerialization.data(withJSONObject: ["alg": algorithm, "typ": "JWT"].merging(extra) { $1 }))
         let payload = encode(try JSONSerialization.data(withJSONObject: claims))
         let signature = HMAC<SHA256>.authenticationCode(for: Data("\(header).\(payload)".utf8), using: SymmetricKey(data: secret))
         return "\(header).\(payload).\(encode(Data(signature)))"
