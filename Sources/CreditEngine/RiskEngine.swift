@@ -88,52 +88,66 @@ public struct RiskEngine: Sendable {
 
     public let model: ModelBundle
     public let policy: Policy
-    private let inputSlots: [(name: String, slot: RuleSchema.Slot, required: Bool, values: Set<String>?)]
-    private let engineSlots: (amount: RuleSchema.Slot, tenor: RuleSchema.Slot, score: RuleSchema.Slot, pd: RuleSchema.Slot, grade: RuleSchema.Slot)
-    private let bureauSlots: [(status: RuleSchema.Slot, value: RuleSchema.Slot, pd: RuleSchema.Slot, score: RuleSchema.Slot)]
 
     public init(model: ModelBundle, policy: Policy) {
         self.model = model
         self.policy = policy
-        let schema = policy.schema
-        inputSlots = policy.file.inputs.map { ($0.name, schema.slot(of: $0.name)!, $0.required ?? false, $0.values.map(Set.init)) }
-        engineSlots = (schema.slot(of: "amount")!, schema.slot(of: "tenor_months")!, schema.slot(of: "score")!,
-                       schema.slot(of: "pd")!, schema.slot(of: "grade")!)
-        bureauSlots = policy.bureaus.map { bureau in
-            (schema.slot(of: "bureau.\(bureau.id).status")!, schema.slot(of: "bureau.\(bureau.id).value")!,
-             schema.slot(of: "bureau.\(bureau.id).pd")!, schema.slot(of: "bureau.\(bureau.id).score")!)
-        }
     }
 
     /// `model@version+policy@version`, the pair a decision is pinned to.
     public var reference: String { "\(model.reference)+\(policy.reference)" }
 
-    /// Decides one application. Deterministic: no clock, no randomness.
+    /// One application on its way through the steps of ``decide(_:)``: the policy's row of
+    /// values, and the operational problems found so far (each makes the decision a referral).
+    private struct Evaluation {
+        var row: RuleRow
+        var operational: [Decision.Reason] = []
+    }
+
+    /// Decides one application. Deterministic: no clock, no randomness. The steps: the request
+    /// and the declared inputs, the bureaus, the model, the decision tables, the rules, and the
+    /// outcome with its reasons.
     /// - Throws: ``ApplicationError`` for a value of the wrong type or a bureau value out of
     ///   range — input to reject, not to decide.
     public func decide(_ application: Application) throws(ApplicationError) -> Decision {
-        var row = RuleRow(schema: policy.schema)
-        var operational: [Decision.Reason] = []
+        var evaluation = Evaluation(row: RuleRow(schema: policy.schema))
+        try readInputs(application, into: &evaluation)
+        let bureaus = try readBureaus(application, into: &evaluation)
+        let (scored, grade) = try score(application, into: &evaluation)
+        let tableOutputs = runTables(into: &evaluation)
+        let hits = policy.hits(evaluation.row, on: application.date)
+        let (outcome, reasons) = outcome(hits: hits, operational: evaluation.operational, scored: scored)
+        return Decision(
+            outcome: outcome, probabilityOfDefault: scored?.probabilityOfDefault, score: scored?.score, grade: grade,
+            maxAmount: Self.number(tableOutputs["max_amount"]), maxTenorMonths: Self.number(tableOutputs["max_tenor_months"]),
+            tableOutputs: tableOutputs, ruleHits: hits, reasons: reasons, bureaus: bureaus)
+    }
+
+    /// The request's amount and tenor, and every input the policy declares.
+    private func readInputs(_ application: Application, into evaluation: inout Evaluation) throws(ApplicationError) {
         guard application.amount.isFinite, application.amount > 0 else {
             throw ApplicationError(field: "amount", problem: "must be a positive number")
         }
-        row.set(engineSlots.amount, number: application.amount)
-        row.set(engineSlots.tenor, number: application.tenorMonths ?? .nan)
-        for input in inputSlots {
+        let slots = policy.slots
+        evaluation.row.set(slots.amount, number: application.amount)
+        evaluation.row.set(slots.tenorMonths, number: application.tenorMonths ?? .nan)
+        for input in slots.inputs {
             let value = application.fields[input.name] ?? .missing
-            do { try row.set(input.slot, to: value) } catch { throw ApplicationError(field: input.name, problem: error.description) }
+            do { try evaluation.row.set(input.slot, to: value) } catch { throw ApplicationError(field: input.name, problem: error.description) }
             if let allowed = input.values, case .category(let text) = value, !allowed.contains(text) {
                 throw ApplicationError(field: input.name, problem: "is not one of \(allowed.sorted().joined(separator: ", "))")
             }
             if input.required, value == .missing {
-                operational.append(Self.operational("OPS-MISSING-INPUT", "required input '\(input.name)' is missing",
-                                                    "data wajib '\(input.name)' tidak ada"))
+                evaluation.operational.append(Self.operational(
+                    "OPS-MISSING-INPUT", "required input '\(input.name)' is missing", "data wajib '\(input.name)' tidak ada"))
             }
         }
+    }
 
-        // Bureaus.
+    /// Each bureau's answer normalized to the PD scale; an unavailable bureau is operational.
+    private func readBureaus(_ application: Application, into evaluation: inout Evaluation) throws(ApplicationError) -> [String: BureauCalibrator.Answer] {
         var bureaus: [String: BureauCalibrator.Answer] = [:]
-        for (bureau, slots) in zip(policy.bureaus, bureauSlots) {
+        for (bureau, slots) in zip(policy.bureaus, policy.slots.bureaus) {
             let answer: BureauCalibrator.Answer
             do { answer = try bureau.answer(for: application.fields[bureau.input] ?? .missing) } catch {
                 throw ApplicationError(field: bureau.input, problem: error.description)
@@ -141,82 +155,87 @@ public struct RiskEngine: Sendable {
             bureaus[bureau.id] = answer
             switch answer {
             case .record(let value, let pd):
-                try? row.set(slots.status, to: .category("record"))
-                row.set(slots.value, number: value)
-                row.set(slots.pd, number: pd)
-                row.set(slots.score, number: model.file.scaling.score(linearPredictor: LogisticModel.linearPredictor(probability: pd)))
+                evaluation.row.set(slots.status, text: "record")
+                evaluation.row.set(slots.value, number: value)
+                evaluation.row.set(slots.probabilityOfDefault, number: pd)
+                evaluation.row.set(slots.score, number: model.file.scaling.score(linearPredictor: LogisticModel.linearPredictor(probability: pd)))
             case .noRecord:
-                try? row.set(slots.status, to: .category("no_record"))
+                evaluation.row.set(slots.status, text: "no_record")
             case .unavailable:
-                try? row.set(slots.status, to: .category("unavailable"))
-                operational.append(Self.operational("OPS-BUREAU-UNAVAILABLE", "bureau '\(bureau.id)' gave no answer",
-                                                    "biro kredit '\(bureau.id)' tidak memberi jawaban"))
+                evaluation.row.set(slots.status, text: "unavailable")
+                evaluation.operational.append(Self.operational(
+                    "OPS-BUREAU-UNAVAILABLE", "bureau '\(bureau.id)' gave no answer", "biro kredit '\(bureau.id)' tidak memberi jawaban"))
             }
         }
+        return bureaus
+    }
 
-        // Model.
-        var result: ScoreResult?
-        var grade: String?
-        do {
-            let scored = try model.score(application.fields, reasonLimit: Self.maximumReasons)
-            result = scored
-            row.set(engineSlots.score, number: scored.score)
-            row.set(engineSlots.pd, number: scored.probabilityOfDefault)
-            grade = policy.grade(of: scored.probabilityOfDefault)
-            try? row.set(engineSlots.grade, to: .category(grade!))
-        } catch {
+    /// The model's score, PD and grade; a missing model input is operational (no score).
+    private func score(_ application: Application, into evaluation: inout Evaluation) throws(ApplicationError) -> (ScoreResult?, String?) {
+        let scored: ScoreResult
+        do { scored = try model.score(application.fields, reasonLimit: Self.maximumReasons) } catch {
             let feature = model.model.features[error.featureIndex].name
             guard error.reason == .missingValue else { throw ApplicationError(field: feature, problem: "\(error.reason)") }
-            operational.append(Self.operational("OPS-MODEL-INPUT", "the model needs '\(feature)', which is missing",
-                                                "model memerlukan '\(feature)', yang tidak ada"))
+            evaluation.operational.append(Self.operational(
+                "OPS-MODEL-INPUT", "the model needs '\(feature)', which is missing", "model memerlukan '\(feature)', yang tidak ada"))
+            return (nil, nil)
         }
+        let grade = policy.grade(of: scored.probabilityOfDefault)
+        let slots = policy.slots
+        evaluation.row.set(slots.score, number: scored.score)
+        evaluation.row.set(slots.probabilityOfDefault, number: scored.probabilityOfDefault)
+        evaluation.row.set(slots.grade, text: grade)
+        return (scored, grade)
+    }
 
-        // Tables, then rules (which may read table outputs).
-        let tableResults = policy.applyTables(to: &row)
-        var tableOutputs: [String: FeatureValue] = [:]
-        for (table, tableResult) in zip(policy.tables, tableResults) {
-            for (output, value) in zip(table.outputs, tableResult.values) { tableOutputs[output.name] = value }
-            if let problem = tableResult.problem {
-                operational.append(Self.operational("OPS-TABLE", problem, "tabel keputusan '\(table.id)' tidak memberi jawaban"))
+    /// The decision tables' outputs by name (rules may read them); a table without an answer is operational.
+    private func runTables(into evaluation: inout Evaluation) -> [String: FeatureValue] {
+        var outputs: [String: FeatureValue] = [:]
+        for (table, result) in zip(policy.tables, policy.applyTables(to: &evaluation.row)) {
+            for (output, value) in zip(table.outputs, result.values) { outputs[output.name] = value }
+            if let problem = result.problem {
+                evaluation.operational.append(Self.operational("OPS-TABLE", problem, "tabel keputusan '\(table.id)' tidak memberi jawaban"))
             }
         }
-        let hits = policy.hits(row, on: application.date)
+        return outputs
+    }
 
-        // Outcome and reasons.
+    /// The outcome by precedence (decline rules, then referrals and operational problems, then
+    /// the PD cut-offs), and at most ``maximumReasons`` reasons, most decisive first.
+    private func outcome(hits: [RuleHit], operational: [Decision.Reason], scored: ScoreResult?) -> (Decision.Outcome, [Decision.Reason]) {
         var reasons: [Decision.Reason] = []
-        var outcome: Decision.Outcome
+        let outcome: Decision.Outcome
         let declines = hits.filter { $0.outcome == .decline }
         let referrals = hits.filter { $0.outcome == .refer }
-        let pd = result?.probabilityOfDefault ?? .nan
+        let pd = scored?.probabilityOfDefault ?? .nan
+        let cutoffs = policy.file.cutoffs
         if !declines.isEmpty {
             outcome = .decline
             reasons = declines.map(Self.reason)
         } else if !referrals.isEmpty || !operational.isEmpty {
             outcome = .refer
             reasons = operational + referrals.map(Self.reason)
-        } else if pd >= policy.file.cutoffs.declineMinPD {
+        } else if pd >= cutoffs.declineMinPD {
             outcome = .decline
-            let cutoffs = policy.file.cutoffs
             reasons = [Decision.Reason(code: cutoffs.declineReason, source: .policy, english: cutoffs.declineText.en, indonesian: cutoffs.declineText.id)]
-        } else if pd <= policy.file.cutoffs.approveMaxPD {
+        } else if pd <= cutoffs.approveMaxPD {
             outcome = .approve
         } else {
             outcome = .refer
-            reasons = [Self.operational("PD-GREY-ZONE", "PD between the approve and decline cut-offs", "PD di antara batas setuju dan tolak")]
-            reasons[0].source = .policy
+            reasons = [Decision.Reason(
+                code: "PD-GREY-ZONE", source: .policy, english: "PD between the approve and decline cut-offs",
+                indonesian: "PD di antara batas setuju dan tolak")]
         }
         if outcome != .approve {
-            reasons += (result?.reasons ?? []).map { Decision.Reason(code: $0.code, source: .model, english: $0.english, indonesian: $0.indonesian) }
+            reasons += (scored?.reasons ?? []).map { Decision.Reason(code: $0.code, source: .model, english: $0.english, indonesian: $0.indonesian) }
         }
         var seen: Set<String> = []
-        reasons = reasons.filter { seen.insert($0.code).inserted }
+        return (outcome, Array(reasons.filter { seen.insert($0.code).inserted }.prefix(Self.maximumReasons)))
+    }
 
-        return Decision(
-            outcome: outcome, probabilityOfDefault: result?.probabilityOfDefault, score: result?.score,
-            grade: grade,
-            maxAmount: tableOutputs["max_amount"].flatMap { if case .number(let x) = $0 { x } else { nil } },
-            maxTenorMonths: tableOutputs["max_tenor_months"].flatMap { if case .number(let x) = $0 { x } else { nil } },
-            tableOutputs: tableOutputs, ruleHits: hits, reasons: Array(reasons.prefix(Self.maximumReasons)), bureaus: bureaus)
+    /// A table output's number, if it is one.
+    private static func number(_ value: FeatureValue?) -> Double? {
+        if case .number(let number)? = value { number } else { nil }
     }
 
     private static func reason(_ hit: RuleHit) -> Decision.Reason {

@@ -38,6 +38,31 @@ public struct Policy: Sendable {
     public let bureaus: [BureauCalibrator]
     /// The slots of each table's outputs, in table order.
     let tableOutputSlots: [[RuleSchema.Slot]]
+    /// Where the engine writes an application's values, found once when the policy is compiled.
+    public let slots: EngineSlots
+    /// The grade of a PD above every grade's bound (the last grade).
+    private let worstGrade: String
+
+    /// The slots the engine fills for one application: each declared input, the request, the
+    /// model's outputs and each bureau's answer.
+    public struct EngineSlots: Sendable {
+        public struct Input: Sendable {
+            public var name: String
+            public var slot: RuleSchema.Slot
+            public var required: Bool
+            /// The values a string input may take, when the policy lists them.
+            public var values: Set<String>?
+        }
+
+        public struct Bureau: Sendable {
+            public var status, value, probabilityOfDefault, score: RuleSchema.Slot
+        }
+
+        public var inputs: [Input]
+        public var amount, tenorMonths, score, probabilityOfDefault, grade: RuleSchema.Slot
+        /// In the order of ``Policy/bureaus``.
+        public var bureaus: [Bureau]
+    }
 
     /// `policyId@policyVersion`.
     public var reference: String { "\(file.policyId)@\(file.policyVersion)" }
@@ -115,7 +140,9 @@ public struct Policy: Sendable {
                 throw fail("grades[\(index)].maxPD", "grades must be listed best first with increasing maxPD")
             }
         }
-        guard file.grades.last!.maxPD == 1 else { throw fail("grades[\(file.grades.count - 1)].maxPD", "the last grade must reach PD 1") }
+        guard let worstGrade = file.grades.last, worstGrade.maxPD == 1 else {
+            throw fail("grades[\(file.grades.count - 1)].maxPD", "the last grade must reach PD 1")
+        }
         let cutoffs = file.cutoffs
         guard (0...1).contains(cutoffs.approveMaxPD), (0...1).contains(cutoffs.declineMinPD), cutoffs.approveMaxPD <= cutoffs.declineMinPD else {
             throw fail("cutoffs", "need 0 <= approveMaxPD <= declineMinPD <= 1")
@@ -160,7 +187,31 @@ public struct Policy: Sendable {
         self.rules = rules
         self.tables = tables
         self.bureaus = bureaus
-        self.tableOutputSlots = tables.map { table in table.outputs.map { schema.slot(of: $0.name)! } }
+        func slot(_ name: String) throws(PolicyLoadError) -> RuleSchema.Slot {
+            guard let slot = schema.slot(of: name) else { throw fail("inputs", "the schema has no field '\(name)'") }
+            return slot
+        }
+        var tableOutputSlots: [[RuleSchema.Slot]] = []
+        for table in tables {
+            var outputs: [RuleSchema.Slot] = []
+            for output in table.outputs { outputs.append(try slot(output.name)) }
+            tableOutputSlots.append(outputs)
+        }
+        self.tableOutputSlots = tableOutputSlots
+        var inputs: [EngineSlots.Input] = []
+        for input in file.inputs {
+            inputs.append(.init(name: input.name, slot: try slot(input.name), required: input.required ?? false, values: input.values.map(Set.init)))
+        }
+        var bureauSlots: [EngineSlots.Bureau] = []
+        for bureau in bureaus {
+            bureauSlots.append(.init(
+                status: try slot("bureau.\(bureau.id).status"), value: try slot("bureau.\(bureau.id).value"),
+                probabilityOfDefault: try slot("bureau.\(bureau.id).pd"), score: try slot("bureau.\(bureau.id).score")))
+        }
+        self.slots = EngineSlots(
+            inputs: inputs, amount: try slot("amount"), tenorMonths: try slot("tenor_months"), score: try slot("score"),
+            probabilityOfDefault: try slot("pd"), grade: try slot("grade"), bureaus: bureauSlots)
+        self.worstGrade = worstGrade.grade
     }
 
     /// Checks every decision table for gaps and overlaps; string inputs that read `grade` or an
@@ -179,7 +230,7 @@ public struct Policy: Sendable {
 
     /// The grade of a PD.
     public func grade(of probabilityOfDefault: Double) -> String {
-        file.grades.first { probabilityOfDefault <= $0.maxPD }?.grade ?? file.grades.last!.grade
+        file.grades.first { probabilityOfDefault <= $0.maxPD }?.grade ?? worstGrade
     }
 
     /// Runs the decision tables, writing their outputs into `row`.

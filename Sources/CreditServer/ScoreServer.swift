@@ -3,7 +3,7 @@ import CreditEngine
 import CreditStore
 import Foundation
 import HTTPTypes
-import Hummingbird
+package import Hummingbird
 import HummingbirdCore
 public import Logging
 import Metrics
@@ -35,6 +35,18 @@ public enum ScoreServer {
         configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void
     ) async throws {
+        let app = try await buildApplication(configuration: configuration, registry: registry, logger: logger, onListening: onListening)
+        try await app.runService()
+        logger.info("stopped")
+    }
+
+    /// The service as a Hummingbird application, not yet running: the model, policy, store,
+    /// access control, router and connection handlers of `configuration`. Tests run its router
+    /// in-process (HummingbirdTesting) and the real binary over loopback.
+    package static func buildApplication(
+        configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
         let engine = RiskEngine(
             model: try ModelFileLoader.load(path: configuration.model), policy: try PolicyFileLoader.load(path: configuration.policy))
         let checkpoints = try configuration.checkpointLog { checkpoint in
@@ -50,7 +62,8 @@ public enum ScoreServer {
         let access = try await AccessControl(keys: configuration.apiKeys, jwt: configuration.jwt, failedAuthentication: configuration.failedAuthentication)
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
         let limits = configuration.connectionLimits
-        let app = Application(
+        logger.info("serving", metadata: ["engine": "\(engine.reference)", "store": "\(URL(fileURLWithPath: store.path).lastPathComponent)"])
+        return Application(
             router: router,
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [
@@ -64,9 +77,6 @@ public enum ScoreServer {
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
-        logger.info("serving", metadata: ["engine": "\(engine.reference)", "store": "\(URL(fileURLWithPath: store.path).lastPathComponent)"])
-        try await app.runService()
-        logger.info("stopped")
     }
 
     static func makeRouter(
@@ -118,7 +128,7 @@ public enum ScoreServer {
         }
         api.get("scores/{id}") { request, context in
             try await authorize(request, context: context, access: access, role: .reader)
-            let id = try context.parameters.require("id")
+            let id = try pathParameter("id", context: context)
             let found: StoredResponse?
             do throws(StoreError) { found = try service.store.response(forScore: id.lowercased()) } catch {
                 context.logger.error("stored response refused", metadata: ["problem": "\(error)"])
@@ -131,16 +141,19 @@ public enum ScoreServer {
         }
         api.get("loans/{loan_id}/scores") { request, context in
             try await authorize(request, context: context, access: access, role: .reader)
-            let loanId = try context.parameters.require("loan_id")
-            let responses: [Data]
-            do throws(StoreError) { responses = try service.store.responses(forLoan: loanId) } catch {
+            let loanId = try pathParameter("loan_id", context: context)
+            let page = try LoanPage(query: request.uri.queryParameters)
+            let responses: (bodies: [Data], next: Int64?)
+            do throws(StoreError) { responses = try service.store.responses(forLoan: loanId, after: page.after, limit: page.limit) } catch {
                 context.logger.error("stored response refused", metadata: ["problem": "\(error)"])
                 throw APIProblem.storeRead(error)
             }
             var bytes = Data("{\"loan_id\":".utf8)
             bytes.append(try JSONEncoder().encode(loanId))
+            bytes.append(contentsOf: Array(",\"next_cursor\":".utf8))
+            bytes.append(contentsOf: Array((responses.next.map { "\"\($0)\"" } ?? "null").utf8))
             bytes.append(contentsOf: Array(",\"scores\":[".utf8))
-            for (index, response) in responses.enumerated() {
+            for (index, response) in responses.bodies.enumerated() {
                 if index > 0 { bytes.append(0x2C) }
                 bytes.append(response)
             }
@@ -158,6 +171,17 @@ public enum ScoreServer {
             return try raw(JSONEncoder().encode(["loaded": models]), status: .ok)
         }
         return router
+    }
+
+    /// A path parameter, percent-decoded (RFC 3986 §2.1: `loan%2D1` is `loan-1`).
+    /// - Throws: a 400 problem for malformed percent-encoding.
+    static func pathParameter(_ name: String, context: ServiceRequestContext) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw APIProblem(status: 400, slug: "bad-request", title: "Malformed path", detail: "\(name) has malformed percent-encoding",
+                             errors: [FieldProblem(field: name, problem: "malformed percent-encoding")])
+        }
+        return decoded
     }
 
     /// Checks the caller's key, role and rate and returns who the caller is; throws the problem
@@ -210,6 +234,33 @@ public enum ScoreServer {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Which page of a loan's decisions to return: `limit` (1 to 500, default 100) after `cursor`
+/// (the `next_cursor` of the page before).
+struct LoanPage {
+    static let maximumLimit = 500
+    var limit = 100
+    var after: Int64?
+
+    /// The page a query asks for.
+    /// - Throws: a 400 problem naming the parameter for a limit or cursor out of range.
+    init(query: Parameters) throws {
+        if let text = query["limit"] {
+            guard let limit = Int(text), (1...Self.maximumLimit).contains(limit) else {
+                throw APIProblem(status: 400, slug: "bad-request", title: "Invalid query", detail: "limit must be an integer from 1 to \(Self.maximumLimit)",
+                                 errors: [FieldProblem(field: "limit", problem: "must be an integer from 1 to \(Self.maximumLimit)")])
+            }
+            self.limit = limit
+        }
+        if let text = query["cursor"] {
+            guard let after = Int64(text), after > 0 else {
+                throw APIProblem(status: 400, slug: "bad-request", title: "Invalid query", detail: "cursor must be a next_cursor of an earlier page",
+                                 errors: [FieldProblem(field: "cursor", problem: "must be a next_cursor of an earlier page")])
+            }
+            self.after = after
+        }
     }
 }
 

@@ -148,8 +148,7 @@ public final class DecisionStore: Sendable {
         // this one wait up to 5 s for the lock instead of failing at once.
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
-            // secure_delete: the bytes of a deleted row (an erased person's key) are overwritten.
-            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -460,18 +459,21 @@ public final class DecisionStore: Sendable {
         }
     }
 
-    /// The stored responses of a loan, oldest first.
+    /// One page of a loan's stored responses, oldest first: at most `limit` after the decision
+    /// `after` (a cursor from an earlier page), and the cursor of the next page when there is one.
     /// - Throws: ``StoreError/integrity(scoreId:)`` when one of them was altered.
-    public func responses(forLoan loanId: String, limit: Int = 100) throws(StoreError) -> [Data] {
+    public func responses(forLoan loanId: String, after: Int64? = nil, limit: Int = 100) throws(StoreError) -> (bodies: [Data], next: Int64?) {
         try read { db in
-            try Row.fetchAll(
+            let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
-                    WHERE s.loan_id = ? ORDER BY s.seq LIMIT ?
+                    SELECT s.seq, \(Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
+                    WHERE s.loan_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?
                     """,
-                arguments: [loanId, limit]
-            ).map { try checkedResponse($0).body }
+                arguments: [loanId, after ?? 0, limit + 1])
+            let page = rows.prefix(limit)
+            let next: Int64? = rows.count > limit ? page.last?["seq"] : nil
+            return (try page.map { try checkedResponse($0).body }, next)
         }
     }
 
@@ -583,7 +585,10 @@ public final class DecisionStore: Sendable {
                     arguments: [request.userId]) ?? 0
                 report.decisionsUnderStoreKey = try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM credit_scores WHERE user_id = ? AND inputs_key_id IS NULL", arguments: [request.userId]) ?? 0
+                // The deleted key's bytes are overwritten, not left in a free page.
+                try db.execute(sql: "PRAGMA secure_delete = ON")
                 try db.execute(sql: "DELETE FROM subject_keys WHERE user_id = ?", arguments: [request.userId])
+                try db.execute(sql: "PRAGMA secure_delete = OFF")
                 let last = try Self.lastLink(db, chain: "erasures")
                 let row = ErasureRow(
                     seq: last.seq + 1, id: request.id, createdAt: request.createdAt, userId: request.userId, requestedBy: request.requestedBy,

@@ -6,32 +6,32 @@ import Testing
 struct AuditTrailServerTests {
     @Test("NUL, control, bidi and other unsafe characters in an identifier are refused with 422 naming the field")
     func unsafeIdentifiers() async throws {
-        let server = try ServerProcess()
-        for (field, value) in [
-            ("event_id", "evt-1\u{0}evt-2"), ("user_id", "usr\u{202E}1"), ("loan_id", "loan 1"), ("loan_id", "loan-1\u{7}"),
-            ("event_id", String(repeating: "e", count: 129)), ("user_id", "ｕｓｒ"), ("event_id", ""),
-        ] {
-            let reply = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-safe", changes: [field: value]))
-            #expect(reply.status == 422, "\(field)")
-            let errors = reply.json["errors"] as? [[String: Any]] ?? []
-            #expect(errors.first?["field"] as? String == field)
-            #expect(!reply.text.contains(value) || value.isEmpty)
+        try await InProcessServer.run { server in
+            for (field, value) in [
+                ("event_id", "evt-1\u{0}evt-2"), ("user_id", "usr\u{202E}1"), ("loan_id", "loan 1"), ("loan_id", "loan-1\u{7}"),
+                ("event_id", String(repeating: "e", count: 129)), ("user_id", "ｕｓｒ"), ("event_id", ""),
+            ] {
+                let reply = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-safe", changes: [field: value]))
+                #expect(reply.status == 422, "\(field)")
+                let errors = reply.json["errors"] as? [[String: Any]] ?? []
+                #expect(errors.first?["field"] as? String == field)
+                #expect(!reply.text.contains(value) || value.isEmpty)
+            }
+            let key = try await server.request(
+                "POST", "/api/v1/scores", body: ServerProcess.application("evt-k"),
+                headers: ["Content-Type": "application/json", "Idempotency-Key": "key\u{1}x"])
+            #expect(key.status == 422 || key.status == 400, "\(key.text)")
         }
-        let key = try await server.request(
-            "POST", "/api/v1/scores", body: ServerProcess.application("evt-k"),
-            headers: ["Content-Type": "application/json", "Idempotency-Key": "key\u{1}x"])
-        #expect(key.status == 422 || key.status == 400, "\(key.text)")
-        #expect(server.stop() == 0)
     }
 
     @Test("timestamps must be RFC 3339 date-times", arguments: ["2026-03-01Tnot-a-time-at-all", "2026-03-01T99:99:99+99:99", "2026-03-01 <script>x</script>"])
     func strictTimestamps(timestamp: String) async throws {
-        let server = try ServerProcess()
-        let reply = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-t", changes: ["timestamp": timestamp]))
-        #expect(reply.status == 422)
-        #expect((reply.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "timestamp")
-        #expect(!reply.text.contains(timestamp))
-        #expect(server.stop() == 0)
+        try await InProcessServer.run { server in
+            let reply = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-t", changes: ["timestamp": timestamp]))
+            #expect(reply.status == 422)
+            #expect((reply.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "timestamp")
+            #expect(!reply.text.contains(timestamp))
+        }
     }
 
     @Test("a stored answer edited in the database is never served: GET and a retry answer 500, verify and replay fail")
@@ -115,6 +115,44 @@ struct AuditTrailServerTests {
             "store", "erase", "--config", server.directory.path("server.json"), "--user-id", "usr\u{7}1", "--requested-by", "dpo", "--reason", "r",
         ])
         #expect(refused.status == 65 && refused.stderr.contains("the user id must be"), "\(refused.stderr)")
+    }
+
+    @Test("a loan's decisions come in pages with a cursor; path parameters are percent-decoded; bad queries are 400 problems")
+    func loanPages() async throws {
+        try await InProcessServer.run { server in
+            var ids: [String] = []
+            for index in 0..<5 {
+                let created = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-p\(index)", loanId: "loan-p"))
+                ids.append(try #require(created.json["score_id"] as? String))
+            }
+            _ = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-other", loanId: "loan-q"))
+            var seen: [String] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let query = "limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try await server.request("GET", "/api/v1/loans/loan%2Dp/scores?\(query)", key: ServerProcess.readerKey)
+                #expect(page.status == 200, "\(page.text)")
+                let scores = page.json["scores"] as? [[String: Any]] ?? []
+                #expect(scores.count <= 2)
+                seen += scores.compactMap { $0["score_id"] as? String }
+                cursor = page.json["next_cursor"] as? String
+                #expect(page.json.keys.contains("next_cursor"))
+                pages += 1
+            } while cursor != nil && pages < 10
+            #expect(seen == ids && pages == 3, "\(seen)")
+            let whole = try await server.request("GET", "/api/v1/loans/loan-p/scores", key: ServerProcess.readerKey)
+            #expect((whole.json["scores"] as? [Any])?.count == 5 && whole.json["next_cursor"] is NSNull)
+            let byId = try await server.request("GET", "/api/v1/scores/\(ids[0].replacingOccurrences(of: "-", with: "%2D"))", key: ServerProcess.readerKey)
+            #expect(byId.status == 200)
+            for (query, field) in [("limit=0", "limit"), ("limit=501", "limit"), ("limit=two", "limit"), ("cursor=abc", "cursor"), ("cursor=-4", "cursor")] {
+                let bad = try await server.request("GET", "/api/v1/loans/loan-p/scores?\(query)", key: ServerProcess.readerKey)
+                #expect(bad.status == 400 && bad.headers["content-type"] == "application/problem+json", "\(query)")
+                #expect((bad.json["errors"] as? [[String: Any]])?.first?["field"] as? String == field, "\(query)")
+            }
+            let malformed = try await server.request("GET", "/api/v1/loans/loan%zz/scores", key: ServerProcess.readerKey)
+            #expect(malformed.status == 400, "\(malformed.text)")
+        }
     }
 
     @Test("serve refuses a store path that does not exist unless asked to create one")

@@ -17,12 +17,14 @@ final class ServerProcess: @unchecked Sendable {
     var keyPath: String { directory.path("store.key") }
     var log: String { (try? String(contentsOfFile: directory.path("server.log"), encoding: .utf8)) ?? "" }
 
-    /// Starts a server in `directory` (a new one unless given, so a restart keeps the store).
+    /// The HS256 secret of the test configuration's gateway tokens.
     static let jwtSecret = Data((0..<32).map { UInt8(($0 * 13 + 7) % 256) })
 
-    /// `overrides` replace top-level entries of the configuration (a key mapped to `NSNull()` is removed).
-    init(directory: TemporaryDirectory? = nil, overrides: [String: Any] = [:], apiKeyOverrides: [String: Any] = [:]) throws {
-        self.directory = try directory ?? TemporaryDirectory()
+    /// Writes the test configuration `server.json` (and a store key) into `directory` and returns
+    /// its path. `overrides` replace top-level entries of the configuration (a key mapped to
+    /// `NSNull()` is removed).
+    static func writeConfiguration(in directory: TemporaryDirectory, overrides: [String: Any] = [:], apiKeyOverrides: [String: Any] = [:]) throws -> String {
+        let keyPath = directory.path("store.key")
         if !FileManager.default.fileExists(atPath: keyPath) {
             try Data((0..<32).map { UInt8(($0 * 37 + 11) % 256) }).base64EncodedString().write(toFile: keyPath, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
@@ -46,14 +48,22 @@ final class ServerProcess: @unchecked Sendable {
             "policy": RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
             "store": "store.sqlite", "createStore": true, "storeKeyFile": "store.key", "maxBodyBytes": 16384, "logLevel": "info",
             "apiKeys": [
-                ["id": "loan-service", "sha256": try digest(Self.scorerKey), "role": "scorer", "ratePerSecond": 10000, "burst": 10000],
-                ["id": "analyst", "sha256": try digest(Self.readerKey), "role": "reader"],
-                ["id": "limited", "sha256": try digest(Self.limitedKey), "role": "scorer", "ratePerSecond": 0.001, "burst": 2]
+                ["id": "loan-service", "sha256": try digest(ServerProcess.scorerKey), "role": "scorer", "ratePerSecond": 10000, "burst": 10000],
+                ["id": "analyst", "sha256": try digest(ServerProcess.readerKey), "role": "reader"],
+                ["id": "limited", "sha256": try digest(ServerProcess.limitedKey), "role": "scorer", "ratePerSecond": 0.001, "burst": 2]
                     .merging(apiKeyOverrides) { $1 },
             ],
         ]
         for (key, value) in overrides { configuration[key] = value is NSNull ? nil : value }
-        try JSONSerialization.data(withJSONObject: configuration).write(to: URL(fileURLWithPath: self.directory.path("server.json")))
+        try JSONSerialization.data(withJSONObject: configuration).write(to: URL(fileURLWithPath: directory.path("server.json")))
+        return directory.path("server.json")
+    }
+
+    /// Starts `credit serve` with ``writeConfiguration(in:overrides:apiKeyOverrides:)`` in
+    /// `directory` (a new one unless given, so a restart keeps the store).
+    init(directory: TemporaryDirectory? = nil, overrides: [String: Any] = [:], apiKeyOverrides: [String: Any] = [:]) throws {
+        self.directory = try directory ?? TemporaryDirectory()
+        _ = try Self.writeConfiguration(in: self.directory, overrides: overrides, apiKeyOverrides: apiKeyOverrides)
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
         process.arguments = ["serve", "--config", self.directory.path("server.json")]
         let output = Pipe()

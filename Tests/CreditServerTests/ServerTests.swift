@@ -98,45 +98,45 @@ struct ServerTests {
 
     @Test("malformed, unknown, mistyped and oversized bodies are refused with a problem naming the field")
     func badRequests() async throws {
-        let server = try ServerProcess()
-        func post(_ body: Data, headers: [String: String] = ["Content-Type": "application/json"]) async throws -> ServerProcess.Reply {
-            try await server.request("POST", "/api/v1/scores", body: body, headers: headers)
+        try await InProcessServer.run { server in
+            func post(_ body: Data, headers: [String: String] = ["Content-Type": "application/json"]) async throws -> ServerProcess.Reply {
+                try await server.request("POST", "/api/v1/scores", body: body, headers: headers)
+            }
+            let notJSON = try await post(Data("{\"event_id\": ".utf8))
+            #expect(notJSON.status == 422
+                && notJSON.json["detail"] as? String == "the body is not valid JSON (byte 13: expected a value, found the end of the body)")
+            let twice = try await post(Data("{\"event_id\":\"a\",\"event_id\":\"b\"}".utf8))
+            #expect(twice.status == 422
+                && twice.json["detail"] as? String == "the body is not valid JSON (byte 16: the same key appears twice in one object)")
+            let unknown = try await post(ServerProcess.application("evt-u", changes: ["salary": 5]))
+            #expect(unknown.status == 422 && (unknown.json["errors"] as? [[String: String]])?.first?["field"] == "salary")
+            let mistyped = try await post(ServerProcess.application("evt-t", changes: ["amount": "lots"]))
+            #expect(mistyped.status == 422 && mistyped.json["detail"] as? String == "amount must be a number, not a string")
+            let unknownFeature = try await post(ServerProcess.application("evt-f", features: ["favourite_colour": "red"]))
+            #expect(unknownFeature.status == 422 && unknownFeature.text.contains("features.favourite_colour"))
+            let badBureau = try await post(ServerProcess.application("evt-b", changes: ["bureau": ["pefindo_score": 950]]))
+            #expect(badBureau.status == 422 && badBureau.text.contains("bureau.pefindo_score"))
+            let badValue = try await post(ServerProcess.application("evt-v", features: ["employment_type": "astronaut"]))
+            #expect(badValue.status == 422 && badValue.text.contains("features.employment_type"))
+            let missingField = try await post(Data("{\"event_id\":\"e\"}".utf8))
+            #expect(missingField.status == 422 && ((missingField.json["errors"] as? [Any])?.count ?? 0) >= 4)
+            let array = try await post(Data("[1,2]".utf8))
+            #expect(array.status == 422)
+            let huge = try await post(Data(("{\"event_id\":\"" + String(repeating: "x", count: 40_000) + "\"}").utf8))
+            #expect(huge.status == 413)
+            let text = try await post(ServerProcess.application("evt-c"), headers: ["Content-Type": "text/plain"])
+            #expect(text.status == 415)
+            let method = try await server.request("DELETE", "/api/v1/models", key: ServerProcess.readerKey)
+            #expect(method.status == 405 && method.headers["allow"] == "GET")
+            let route = try await server.request("GET", "/api/v2/nothing")
+            #expect(route.status == 404 && route.headers["content-type"] == "application/problem+json")
+            for reply in [notJSON, unknown, mistyped, huge, text] {
+                #expect(reply.headers["content-type"] == "application/problem+json")
+                #expect(!reply.text.contains("Error") || reply.text.contains("urn:creditengine"), "no stack traces or type names")
+            }
+            // The service still works after all of that.
+            #expect(try await post(ServerProcess.application("evt-ok")).status == 201)
         }
-        let notJSON = try await post(Data("{\"event_id\": ".utf8))
-        #expect(notJSON.status == 422
-            && notJSON.json["detail"] as? String == "the body is not valid JSON (byte 13: expected a value, found the end of the body)")
-        let twice = try await post(Data("{\"event_id\":\"a\",\"event_id\":\"b\"}".utf8))
-        #expect(twice.status == 422
-            && twice.json["detail"] as? String == "the body is not valid JSON (byte 16: the same key appears twice in one object)")
-        let unknown = try await post(ServerProcess.application("evt-u", changes: ["salary": 5]))
-        #expect(unknown.status == 422 && (unknown.json["errors"] as? [[String: String]])?.first?["field"] == "salary")
-        let mistyped = try await post(ServerProcess.application("evt-t", changes: ["amount": "lots"]))
-        #expect(mistyped.status == 422 && mistyped.json["detail"] as? String == "amount must be a number, not a string")
-        let unknownFeature = try await post(ServerProcess.application("evt-f", features: ["favourite_colour": "red"]))
-        #expect(unknownFeature.status == 422 && unknownFeature.text.contains("features.favourite_colour"))
-        let badBureau = try await post(ServerProcess.application("evt-b", changes: ["bureau": ["pefindo_score": 950]]))
-        #expect(badBureau.status == 422 && badBureau.text.contains("bureau.pefindo_score"))
-        let badValue = try await post(ServerProcess.application("evt-v", features: ["employment_type": "astronaut"]))
-        #expect(badValue.status == 422 && badValue.text.contains("features.employment_type"))
-        let missingField = try await post(Data("{\"event_id\":\"e\"}".utf8))
-        #expect(missingField.status == 422 && ((missingField.json["errors"] as? [Any])?.count ?? 0) >= 4)
-        let array = try await post(Data("[1,2]".utf8))
-        #expect(array.status == 422)
-        let huge = try await post(Data(("{\"event_id\":\"" + String(repeating: "x", count: 40_000) + "\"}").utf8))
-        #expect(huge.status == 413)
-        let text = try await post(ServerProcess.application("evt-c"), headers: ["Content-Type": "text/plain"])
-        #expect(text.status == 415)
-        let method = try await server.request("DELETE", "/api/v1/models", key: ServerProcess.readerKey)
-        #expect(method.status == 405 && method.headers["allow"] == "GET")
-        let route = try await server.request("GET", "/api/v2/nothing")
-        #expect(route.status == 404 && route.headers["content-type"] == "application/problem+json")
-        for reply in [notJSON, unknown, mistyped, huge, text] {
-            #expect(reply.headers["content-type"] == "application/problem+json")
-            #expect(!reply.text.contains("Error") || reply.text.contains("urn:creditengine"), "no stack traces or type names")
-        }
-        // The service still works after all of that.
-        #expect(try await post(ServerProcess.application("evt-ok")).status == 201)
-        server.stop()
     }
 
     @Test("idempotency: same key and body replays the stored bytes; another body is refused; event_id is the default key")

@@ -57,7 +57,7 @@ struct TamperTests {
         let id = "00000000-0000-4000-8000-000000000002"
         #expect(throws: StoreError.integrity(scoreId: id)) { try store.response(forScore: id) }
         #expect(throws: StoreError.integrity(scoreId: id)) { try store.response(forKey: "event:evt-2") }
-        #expect(throws: StoreError.integrity(scoreId: id)) { try store.responses(forLoan: "loan-2") }
+        #expect(throws: StoreError.integrity(scoreId: id)) { try store.responses(forLoan: "loan-2").bodies }
         // A retry of the same request must not get the forged bytes either.
         #expect(try store.record([decision(2)]).first.map { result in
             if case .failure(.integrity(id)) = result { return true } else { return false }

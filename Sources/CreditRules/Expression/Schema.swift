@@ -101,6 +101,11 @@ public struct RuleRow: Sendable {
         if case .number(let index) = slot { numbers[index] = number.isFinite ? number : .nan }
     }
 
+    /// Sets a text value (a string slot the engine itself fills, as a grade or a bureau status).
+    public mutating func set(_ slot: RuleSchema.Slot, text: String) {
+        if case .string(let index) = slot { strings[index] = text }
+    }
+
     /// Sets the value of `slot` from an input value.
     /// - Throws: ``RuleValueError`` when the value's type does not fit the slot.
     public mutating func set(_ slot: RuleSchema.Slot, to value: FeatureValue) throws(RuleValueError) {
