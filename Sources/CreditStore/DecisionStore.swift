@@ -3,6 +3,7 @@ import CreditCore
 import Crypto
 public import Foundation
 import GRDB
+import Synchronization
 
 /// A decision to store: the model's score row and the policy's evaluation row, the encrypted
 /// inputs, and the API response (kept byte for byte for idempotent replays).
@@ -101,6 +102,12 @@ public struct ErasureReport: Sendable, Equatable {
     public var filesOverwritten: Bool
 }
 
+/// A decision's inputs encrypted ahead of its write (``DecisionStore/seal(_:)``).
+public struct SealedInputs: Sendable {
+    let keyId: String
+    let ciphertext: Data
+}
+
 /// A stored response, returned again for a repeated idempotency key or a GET.
 public struct StoredResponse: Sendable, Equatable {
     public var status: Int
@@ -136,6 +143,10 @@ public final class DecisionStore: Sendable {
     public let path: String
     /// Where each committed batch's signed checkpoints go; none when not configured.
     private let checkpoints: CheckpointLog?
+    /// Data keys already unwrapped, by user id, so inputs are sealed on the callers' threads and
+    /// not on the one thread that writes (``seal(_:)``). Bounded: emptied when it is full.
+    private let knownKeys = Mutex<[String: DataKey]>([:])
+    private static let knownKeysLimit = 4096
 
     /// Opens the store, creating it only when `create` is true.
     /// - Throws: ``StoreError/missingStore(_:)`` for a path without a store and `create` false;
@@ -311,7 +322,11 @@ public final class DecisionStore: Sendable {
     /// (by another process) returns that response instead; with another request body it is a
     /// conflict. Either affects only its own decision.
     /// - Throws: ``StoreError/database(_:)`` when the transaction fails (then none is stored).
-    public func record(_ batch: [NewDecision]) throws(StoreError) -> [Result<StoredResponse, StoreError>] {
+    ///
+    /// `sealed` holds, for each decision, its inputs as ``seal(_:)`` sealed them ahead of the
+    /// write; a decision without one, or whose person's key changed meanwhile (an erasure), is
+    /// sealed in the transaction.
+    public func record(_ batch: [NewDecision], sealed: [SealedInputs?] = []) throws(StoreError) -> [Result<StoredResponse, StoreError>] {
         do {
             var advanced: [(chain: String, seq: Int64, head: String)] = []
             let results = try pool.write { db in
@@ -320,9 +335,10 @@ public final class DecisionStore: Sendable {
                 let start = links
                 // Inside the transaction, so an erasure by another process is never raced.
                 var keys: [String: DataKey] = [:]
-                let results = try batch.map { decision -> Result<StoredResponse, StoreError> in
+                let results = try batch.enumerated().map { index, decision -> Result<StoredResponse, StoreError> in
                     do {
-                        return .success(try insert(decision, keys: &keys, links: &links, db: db))
+                        let ahead = index < sealed.count ? sealed[index] : nil
+                        return .success(try insert(decision, sealed: ahead, keys: &keys, links: &links, db: db))
                     } catch let error as StoreError {
                         return .failure(error)
                     }
@@ -352,9 +368,34 @@ public final class DecisionStore: Sendable {
     }
 
     /// A person's data key and its id.
-    private struct DataKey {
+    private struct DataKey: Sendable {
         var id: String
         var key: SymmetricKey
+    }
+
+    /// Seals `decision`'s inputs ahead of ``record(_:sealed:)``, on the caller's thread, under the
+    /// person's data key as last seen (read from the store once, then remembered); nil for a
+    /// person without a key yet, whose key is made in the transaction.
+    public func seal(_ decision: NewDecision) -> SealedInputs? {
+        var key = knownKeys.withLock { $0[decision.userId] }
+        if key == nil {
+            key = try? pool.read { db -> DataKey? in
+                guard let row = try Row.fetchOne(db, sql: "SELECT key_id, wrapped FROM subject_keys WHERE user_id = ?", arguments: [decision.userId])
+                else { return nil }
+                let id: String = try row.decode(String.self, forColumn: "key_id")
+                return DataKey(id: id, key: try secret.dataKey(wrapped: try row.decode(Data.self, forColumn: "wrapped"), keyId: id))
+            }
+            if let key { remember(key, for: decision.userId) }
+        }
+        guard let key, let ciphertext = try? secret.seal(decision.inputsJSON, context: decision.scoreId, key: key.key) else { return nil }
+        return SealedInputs(keyId: key.id, ciphertext: ciphertext)
+    }
+
+    private func remember(_ key: DataKey?, for userId: String) {
+        knownKeys.withLock { keys in
+            if keys.count >= Self.knownKeysLimit { keys.removeAll(keepingCapacity: true) }
+            keys[userId] = key
+        }
     }
 
     /// The data key of `userId`, made and stored (wrapped) on their first decision.
@@ -372,12 +413,15 @@ public final class DecisionStore: Sendable {
             key = DataKey(id: id, key: made.key)
         }
         keys[userId] = key
+        remember(key, for: userId)
         return key
     }
 
     /// Inserts one decision inside a write transaction, after the rows `links` ends with; its
     /// inputs are encrypted under the person's data key.
-    private func insert(_ decision: NewDecision, keys: inout [String: DataKey], links: inout ChainLinks, db: Database) throws -> StoredResponse {
+    private func insert(
+        _ decision: NewDecision, sealed: SealedInputs?, keys: inout [String: DataKey], links: inout ChainLinks, db: Database
+    ) throws -> StoredResponse {
         if let existing = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT \(Self.responseColumns) FROM idempotency_keys k WHERE k.key = ?"),
             arguments: [decision.idempotencyKey])
@@ -404,14 +448,25 @@ public final class DecisionStore: Sendable {
             guard sameRequest, sameCaller else { throw StoreError.eventAlreadyDecided(eventId: decision.eventId) }
             return stored
         }
-        let dataKey = try dataKey(for: decision.userId, createdAt: decision.createdAt, keys: &keys, db: db)
-        let encrypted = try secret.seal(decision.inputsJSON, context: decision.scoreId, key: dataKey.key)
+        // Sealed ahead under the key the person still has: used as it is. Otherwise (no key yet,
+        // or erased and made anew meanwhile) sealed here, under the key the transaction sees.
+        let keyId: String
+        let encrypted: Data
+        if let sealed, keys[decision.userId] == nil,
+            try String.fetchOne(db.cachedStatement(sql: "SELECT key_id FROM subject_keys WHERE user_id = ?"), arguments: [decision.userId])
+                == sealed.keyId
+        {
+            (keyId, encrypted) = (sealed.keyId, sealed.ciphertext)
+        } else {
+            let dataKey = try dataKey(for: decision.userId, createdAt: decision.createdAt, keys: &keys, db: db)
+            (keyId, encrypted) = (dataKey.id, try secret.seal(decision.inputsJSON, context: decision.scoreId, key: dataKey.key))
+        }
         let scoreRow = ScoreRow(
             seq: links.scores.seq + 1, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId, loanId: decision.loanId,
             userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths, applicationDate: decision.applicationDate,
             modelId: decision.modelId, modelVersion: decision.modelVersion, modelSHA256: decision.modelSHA256, score: decision.score,
             probabilityOfDefault: decision.probabilityOfDefault, grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(),
-            inputsKeyId: dataKey.id, prevHash: links.scores.hash)
+            inputsKeyId: keyId, prevHash: links.scores.hash)
         let scoreHash = try AuditChain.hash(scoreRow)
         try db.cachedStatement(
             sql: """
@@ -421,7 +476,7 @@ public final class DecisionStore: Sendable {
                 """).execute(
             arguments: [scoreRow.seq, scoreRow.id, scoreRow.createdAt, scoreRow.eventId, scoreRow.loanId, scoreRow.userId, scoreRow.amount,
                         scoreRow.tenorMonths, scoreRow.applicationDate, scoreRow.modelId, scoreRow.modelVersion, scoreRow.modelSHA256,
-                        scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, dataKey.id, scoreRow.prevHash, scoreHash])
+                        scoreRow.score, scoreRow.probabilityOfDefault, scoreRow.grade, encrypted, keyId, scoreRow.prevHash, scoreHash])
         let responseDigest = StoredResponse.digest(status: decision.responseStatus, body: decision.responseBody)
         let evaluationRow = EvaluationRow(
             seq: links.evaluations.seq + 1, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
@@ -605,6 +660,7 @@ public final class DecisionStore: Sendable {
                 return (row.seq, hash)
             }
             report.seq = head.0
+            remember(nil, for: request.userId)
             checkpoints?.append([("erasures", head.0, head.1)])
             report.filesOverwritten = try pool.writeWithoutTransaction { db in
                 // (busy, log frames, checkpointed frames): busy 0 means the log was emptied.

@@ -8,6 +8,8 @@ import Synchronization
 public final class GroupCommitter: Sendable {
     private struct Waiting {
         var decision: NewDecision
+        /// Its inputs, sealed on the caller's thread.
+        var sealed: SealedInputs?
         var continuation: CheckedContinuation<StoredResponse, any Error>
     }
 
@@ -28,10 +30,12 @@ public final class GroupCommitter: Sendable {
     /// Stores `decision` in the next transaction and returns once it is committed.
     /// - Throws: ``StoreError``.
     public func record(_ decision: NewDecision) async throws(StoreError) -> StoredResponse {
+        // The encryption runs here, on the caller's thread, not on the one that writes.
+        let sealed = store.seal(decision)
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 let startDrain = state.withLock { state -> Bool in
-                    state.pending.append(Waiting(decision: decision, continuation: continuation))
+                    state.pending.append(Waiting(decision: decision, sealed: sealed, continuation: continuation))
                     guard !state.draining else { return false }
                     state.draining = true
                     return true
@@ -58,7 +62,7 @@ public final class GroupCommitter: Sendable {
             let start = ContinuousClock.now
             defer { observe(ContinuousClock.now - start, batch.count) }
             do {
-                let results = try store.record(batch.map(\.decision))
+                let results = try store.record(batch.map(\.decision), sealed: batch.map(\.sealed))
                 for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result.mapError { $0 as any Error }) }
             } catch {
                 for waiting in batch { waiting.continuation.resume(throwing: error) }
