@@ -188,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CreditAuditTests",
-            dependencies: ["CreditAudit", "CreditTestSupport"],
+            dependencies: ["CreditAudit", "CreditTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

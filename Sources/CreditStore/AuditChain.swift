@@ -228,6 +228,53 @@ public enum AuditChain {
         }
     }
 
+    /// A proof that one decision's row is in the `credit_scores` chain: its RFC 6962 audit path
+    /// to the Merkle root of the first `treeSize` rows. Checking it needs only the row hash, the
+    /// path and the root (a few lines of Python, see README); the root is what an auditor pins.
+    public struct InclusionProof: Sendable, Codable, Equatable {
+        public var chain: String
+        public var scoreId: String
+        public var seq: Int64
+        /// The row's place among the leaves (seq − 1).
+        public var leafIndex: Int
+        public var treeSize: Int
+        public var rowHash: String
+        /// Hex, nearest the leaf first.
+        public var auditPath: [String]
+        public var root: String
+    }
+
+    /// The inclusion proof of the decision `scoreId` in the tree of the first `treeSize` rows
+    /// (all rows by default), after ``verify(path:secret:checkpoints:)`` found the store intact
+    /// (a proof from a tampered store would prove nothing). Holds 32 bytes per row in memory.
+    /// - Throws: ``StoreError/notIntact`` when the store does not verify;
+    ///   ``StoreError/unknownDecision(_:)`` when the decision is not within the tree;
+    ///   ``StoreError/missingStore(_:)``; ``StoreError/database(_:)``.
+    public static func prove(path: String, secret: StoreSecret, scoreId: String, treeSize: Int? = nil) throws(StoreError) -> InclusionProof {
+        let reports = try verify(path: path, secret: secret)
+        guard reports.allSatisfy({ $0.problems.isEmpty }) else { throw .notIntact }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let (seq, hashes) = try DatabaseQueue(path: path, configuration: configuration).read { db -> (Int64?, [String]) in
+                (try Int64.fetchOne(db, sql: "SELECT seq FROM credit_scores WHERE id = ?", arguments: [scoreId]),
+                 try String.fetchAll(db, sql: "SELECT row_hash FROM credit_scores ORDER BY seq"))
+            }
+            let size = treeSize ?? hashes.count
+            guard let seq, size >= 1, size <= hashes.count, seq <= size else { throw StoreError.unknownDecision(scoreId) }
+            let leaves = hashes.prefix(size).map { MerkleTree.leafHash(Data(hexDigits: $0)) }
+            let index = Int(seq - 1)
+            return InclusionProof(
+                chain: "credit_scores", scoreId: scoreId, seq: seq, leafIndex: index, treeSize: size, rowHash: hashes[index],
+                auditPath: MerkleTree.inclusionPath(index: index, leaves[...]).map(ContentDigest.hex),
+                root: ContentDigest.hex(MerkleTree.root(leaves[...])))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database("\(path): \(error)")
+        }
+    }
+
     /// Where a chain stands against its latest signed checkpoint.
     private static func checkpointProblems(_ db: Database, report: ChainReport, checkpoint: Checkpoint?) throws -> [ChainReport.Problem] {
         guard let checkpoint else { return [] }
@@ -461,5 +508,16 @@ public enum AuditChain {
             }
             return report
         }
+    }
+}
+
+extension Data {
+    /// The bytes of a verified row hash's hex digits.
+    init(hexDigits text: String) {
+        let digits = Array(text.utf8)
+        self.init(stride(from: 0, to: digits.count - 1, by: 2).map { index in
+            func value(_ digit: UInt8) -> UInt8 { digit <= UInt8(ascii: "9") ? digit - UInt8(ascii: "0") : (digit | 0x20) - UInt8(ascii: "a") + 10 }
+            return value(digits[index]) << 4 | value(digits[index + 1])
+        })
     }
 }

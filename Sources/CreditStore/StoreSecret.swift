@@ -96,6 +96,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case inputsKeyMissing(String)
     /// An erasure request that cannot be recorded as given (the field and what is wrong).
     case invalidErasure(String)
+    /// No decision with this score id within the rows asked about.
+    case unknownDecision(String)
+    /// The store has problems (``AuditChain/verify(path:secret:checkpoints:)``), so no proof of it means anything.
+    case notIntact
 
     public var description: String {
         switch self {
@@ -111,6 +115,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .erased(let id): return "the inputs of \(id) were erased at the person's request"
         case .inputsKeyMissing(let id): return "the key of the inputs of \(id) is missing and no erasure records it (deleted outside credit store erase)"
         case .invalidErasure(let problem): return "erasure: \(problem)"
+        case .unknownDecision(let id): return "no decision \(id) within the rows asked about"
+        case .notIntact: return "the store does not verify (run credit audit verify); no proof is given"
         }
     }
 }

@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
 /// `credit audit`: verify the decision store's hash chains.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Verify the decision store's audit trail.", subcommands: [Verify.self, Keygen.self])
+        commandName: "audit", abstract: "Verify the decision store's audit trail.", subcommands: [Verify.self, Prove.self, Keygen.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -98,6 +98,34 @@ struct AuditCommand: ParsableCommand {
                 for report in reports { print(report) }
             }
             if !logProblems.isEmpty || reports.contains(where: { !$0.problems.isEmpty }) { throw ExitStatus.dataError }
+        }
+    }
+
+    struct Prove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the Merkle inclusion proof (RFC 6962) of one decision in the credit_scores chain, as JSON.",
+            discussion: """
+                The store is verified first; a store with any problem gives no proof (exit 65). The proof holds \
+                the row's hash, its leaf index, the tree size, the audit path and the Merkle root: an auditor who \
+                pinned the root (printed by an earlier proof, or kept with a checkpoint) checks that the decision \
+                is in the trail with the few lines of Python in README.md, without the database.
+                """)
+
+        @Option(name: .long, help: "The store (SQLite file).") var store: String
+        @Option(name: .long, help: "File with the store key (base64).") var keyFile: String?
+        @Option(name: .long, help: "Environment variable with the store key.") var keyEnvironment: String?
+        @Option(name: .long, help: "The decision's score id.") var scoreId: String
+        @Option(name: .long, help: "Prove against the tree of the first N rows (default: every row).") var treeSize: Int?
+
+        func run() throws {
+            let proof = try reportingErrors {
+                let secret = try StoreSecret(base64: try SecretText.read(file: keyFile, environment: keyEnvironment, what: "store key"))
+                return try AuditChain.prove(path: store, secret: secret, scoreId: scoreId, treeSize: treeSize)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(proof), as: UTF8.self))
         }
     }
 

@@ -155,6 +155,54 @@ struct AuditTrailServerTests {
         }
     }
 
+    @Test("credit audit prove gives each decision an RFC 6962 inclusion proof that an independent Python check accepts; a tampered store gives none")
+    func inclusionProofs() async throws {
+        let server = try ServerProcess()
+        var ids: [String] = []
+        for index in 0..<7 {
+            let created = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-m\(index)"))
+            ids.append(try #require(created.json["score_id"] as? String))
+        }
+        #expect(server.stop() == 0)
+        func prove(_ id: String, size: Int? = nil) throws -> Run {
+            try credit(["audit", "prove", "--store", server.storePath, "--key-file", server.keyPath, "--score-id", id]
+                + (size.map { ["--tree-size", String($0)] } ?? []))
+        }
+        func check(_ proof: String, root: String) throws -> String {
+            let process = Process()
+            let input = Pipe(), output = Pipe()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", RepositoryPaths.path("benchmarks/peers/verify_inclusion.py"), root]
+            (process.standardInput, process.standardOutput) = (input, output)
+            try process.run()
+            input.fileHandleForWriting.write(Data(proof.utf8))
+            try input.fileHandleForWriting.close()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let first = try prove(ids[0])
+        #expect(first.status == 0, "\(first.stderr)")
+        let root = try #require((try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])?["root"] as? String)
+        for id in ids {
+            let proof = try prove(id)
+            #expect(try check(proof.stdout, root: root) == "ok", "\(id)")
+        }
+        // Against an older tree (the first 5 rows) the root differs, and the last rows are not in it.
+        let older = try prove(ids[2], size: 5)
+        #expect(try check(older.stdout, root: root) == "mismatch")
+        #expect(try prove(ids[6], size: 5).status == 65)
+        // A forged row hash does not lead to the pinned root.
+        var forged = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let rowHash = try #require(forged["row_hash"] as? String)
+        forged["row_hash"] = (rowHash.hasPrefix("0") ? "1" : "0") + rowHash.dropFirst()
+        #expect(try check(String(decoding: try JSONSerialization.data(withJSONObject: forged), as: UTF8.self), root: root) == "mismatch")
+        // A store that does not verify gives no proof.
+        try sqlite(server.storePath, "DROP TRIGGER credit_scores_no_update; UPDATE credit_scores SET amount = 1 WHERE seq = 3;")
+        let tampered = try prove(ids[0])
+        #expect(tampered.status == 65 && tampered.stderr.contains("does not verify"), "\(tampered.stderr)")
+    }
+
     @Test("serve refuses a store path that does not exist unless asked to create one")
     func serveRefusesMissingStore() throws {
         let directory = try TemporaryDirectory()
