@@ -6,7 +6,7 @@ import Testing
 struct AuditTrailServerTests {
     @Test("NUL, control, bidi and other unsafe characters in an identifier are refused with 422 naming the field")
     func unsafeIdentifiers() async throws {
-        try await InProcessServer.run { server in
+        try await InProcessServer.run { server async throws in
             for (field, value) in [
                 ("event_id", "evt-1\u{0}evt-2"), ("user_id", "usr\u{202E}1"), ("loan_id", "loan 1"), ("loan_id", "loan-1\u{7}"),
                 ("event_id", String(repeating: "e", count: 129)), ("user_id", "ｕｓｒ"), ("event_id", ""),
@@ -26,7 +26,7 @@ struct AuditTrailServerTests {
 
     @Test("timestamps must be RFC 3339 date-times", arguments: ["2026-03-01Tnot-a-time-at-all", "2026-03-01T99:99:99+99:99", "2026-03-01 <script>x</script>"])
     func strictTimestamps(timestamp: String) async throws {
-        try await InProcessServer.run { server in
+        try await InProcessServer.run { server async throws in
             let reply = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-t", changes: ["timestamp": timestamp]))
             #expect(reply.status == 422)
             #expect((reply.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "timestamp")
@@ -119,7 +119,7 @@ struct AuditTrailServerTests {
 
     @Test("a loan's decisions come in pages with a cursor; path parameters are percent-decoded; bad queries are 400 problems")
     func loanPages() async throws {
-        try await InProcessServer.run { server in
+        try await InProcessServer.run { server async throws in
             var ids: [String] = []
             for index in 0..<5 {
                 let created = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-p\(index)", loanId: "loan-p"))

@@ -46,45 +46,52 @@ struct GatewayTokenTests {
         ).status
     }
 
+    private func post(_ server: InProcessServer, _ token: String, _ event: String) async throws -> Int {
+        try await server.request(
+            "POST", "/api/v1/scores", body: ServerProcess.application(event), key: nil,
+            headers: ["Content-Type": "application/json", "Authorization": "Bearer \(token)"]
+        ).status
+    }
+
     @Test("HS256: crit headers, non-canonical parts, string dates, a too-long life and a future iat are refused")
     func hs256Refusals() async throws {
-        let server = try ServerProcess(overrides: [
+        try await InProcessServer.run(overrides: [
             "jwt": ["algorithm": "HS256", "secretBase64": ServerProcess.jwtSecret.base64EncodedString(), "issuer": "gateway",
                     "audience": "credit-engine", "role": "scorer", "maximumLifetimeSeconds": 900],
-        ])
-        let now = Date().timeIntervalSince1970
-        let valid: [String: Any] = ["iss": "gateway", "aud": ["credit-engine", "other"], "sub": "loan-service", "exp": now + 300, "iat": now]
-        #expect(try await post(server, try ServerTests.token(valid), "evt-h1") == 201)
-        // A header naming a critical extension the service does not understand.
-        #expect(try await post(server, try ServerTests.token(valid, header: ["crit": ["exp"]]), "evt-h2") == 401)
-        // The same signature with stray bits in its last character, and with padding.
-        let token = try ServerTests.token(valid)
-        let last = token.last!
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        let index = alphabet.firstIndex(of: last)!
-        let strayBits = String(token.dropLast()) + String(alphabet[index ^ 1])
-        #expect(strayBits != token)
-        #expect(try await post(server, strayBits, "evt-h3") == 401)
-        #expect(try await post(server, token + "=", "evt-h4") == 401)
-        // Dates that are not NumericDates.
-        var stringDate = valid
-        stringDate["exp"] = "\(Int(now + 300))"
-        #expect(try await post(server, try ServerTests.token(stringDate), "evt-h5") == 401)
-        // Lives longer than 900 s, no iat while a maximum is set, issued in the future.
-        var longLived = valid
-        longLived["exp"] = now + 3600
-        #expect(try await post(server, try ServerTests.token(longLived), "evt-h6") == 401)
-        var noIssuedAt = valid
-        noIssuedAt["iat"] = nil
-        #expect(try await post(server, try ServerTests.token(noIssuedAt), "evt-h7") == 401)
-        var future = valid
-        future["iat"] = now + 600
-        #expect(try await post(server, try ServerTests.token(future), "evt-h8") == 401)
-        // No audience at all.
-        var noAudience = valid
-        noAudience["aud"] = nil
-        #expect(try await post(server, try ServerTests.token(noAudience), "evt-h9") == 401)
-        #expect(server.stop() == 0)
+        ]) { server async throws in
+            let now = Date().timeIntervalSince1970
+            let valid: [String: Any] = ["iss": "gateway", "aud": ["credit-engine", "other"], "sub": "loan-service", "exp": now + 300, "iat": now]
+            #expect(try await post(server, try ServerTests.token(valid), "evt-h1") == 201)
+            // A header naming a critical extension the service does not understand.
+            #expect(try await post(server, try ServerTests.token(valid, header: ["crit": ["exp"]]), "evt-h2") == 401)
+            // The same signature with stray bits in its last character, and with padding.
+            let token = try ServerTests.token(valid)
+            let last = token.last!
+            let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+            let index = alphabet.firstIndex(of: last)!
+            let strayBits = String(token.dropLast()) + String(alphabet[index ^ 1])
+            #expect(strayBits != token)
+            #expect(try await post(server, strayBits, "evt-h3") == 401)
+            #expect(try await post(server, token + "=", "evt-h4") == 401)
+            // Dates that are not NumericDates.
+            var stringDate = valid
+            stringDate["exp"] = "\(Int(now + 300))"
+            #expect(try await post(server, try ServerTests.token(stringDate), "evt-h5") == 401)
+            // Lives longer than 900 s, no iat while a maximum is set, issued in the future.
+            var longLived = valid
+            longLived["exp"] = now + 3600
+            #expect(try await post(server, try ServerTests.token(longLived), "evt-h6") == 401)
+            var noIssuedAt = valid
+            noIssuedAt["iat"] = nil
+            #expect(try await post(server, try ServerTests.token(noIssuedAt), "evt-h7") == 401)
+            var future = valid
+            future["iat"] = now + 600
+            #expect(try await post(server, try ServerTests.token(future), "evt-h8") == 401)
+            // No audience at all.
+            var noAudience = valid
+            noAudience["aud"] = nil
+            #expect(try await post(server, try ServerTests.token(noAudience), "evt-h9") == 401)
+        }
     }
 
     @Test("RS256 tokens (as behind Kong) are verified with the configured public key; HS256 signed with that key is refused")

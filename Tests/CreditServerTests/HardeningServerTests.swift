@@ -143,7 +143,7 @@ struct HardeningServerTests {
 
     @Test("Content-Type is parsed as a media type: only application/json, with at most charset=utf-8")
     func mediaTypes() async throws {
-        try await InProcessServer.run { server in
+        try await InProcessServer.run { server async throws in
             for (index, (type, status)) in [
                 ("application/jsonx", 415), ("application/json-patch+json", 415), ("text/plain", 415), ("application/json; charset=latin1", 415),
                 ("application/json;charset=UTF-8", 201), ("Application/JSON", 201), ("application/json ; charset=\"utf-8\"", 201),

@@ -31,30 +31,30 @@ struct ServerTests {
 
     @Test("keys are required, roles are enforced, a key's rate is limited with Retry-After")
     func access() async throws {
-        let server = try ServerProcess()
-        let anonymous = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-a"), key: nil)
-        #expect(anonymous.status == 401 && anonymous.json["type"] as? String == "urn:creditengine:problem:unauthorized")
-        #expect(anonymous.json["request_id"] as? String == anonymous.headers["x-request-id"])
-        let wrong = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-a"), key: "scorer-key-0123456789abcdeX")
-        #expect(wrong.status == 401)
-        let bearer = try await server.request(
-            "GET", "/api/v1/models", key: nil, headers: ["Authorization": "Bearer \(ServerProcess.readerKey)"])
-        #expect(bearer.status == 200)
-        let reader = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-a"), key: ServerProcess.readerKey)
-        #expect(reader.status == 403)
-        var statuses: [Int] = []
-        var retryAfter: String?
-        for index in 0..<4 {
-            let reply = try await server.request("GET", "/api/v1/scores/x\(index)", key: ServerProcess.limitedKey)
-            statuses.append(reply.status)
-            if reply.status == 429 { retryAfter = reply.headers["retry-after"] }
+        try await InProcessServer.run { server async throws in
+            let anonymous = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-a"), key: nil)
+            #expect(anonymous.status == 401 && anonymous.json["type"] as? String == "urn:creditengine:problem:unauthorized")
+            #expect(anonymous.json["request_id"] as? String == anonymous.headers["x-request-id"])
+            let wrong = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-a"), key: "scorer-key-0123456789abcdeX")
+            #expect(wrong.status == 401)
+            let bearer = try await server.request(
+                "GET", "/api/v1/models", key: nil, headers: ["Authorization": "Bearer \(ServerProcess.readerKey)"])
+            #expect(bearer.status == 200)
+            let reader = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-a"), key: ServerProcess.readerKey)
+            #expect(reader.status == 403)
+            var statuses: [Int] = []
+            var retryAfter: String?
+            for index in 0..<4 {
+                let reply = try await server.request("GET", "/api/v1/scores/x\(index)", key: ServerProcess.limitedKey)
+                statuses.append(reply.status)
+                if reply.status == 429 { retryAfter = reply.headers["retry-after"] }
+            }
+            #expect(statuses.prefix(2).allSatisfy { $0 == 404 } && statuses.last == 429, "\(statuses)")
+            #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
+            let live = try await server.request("GET", "/health/live", key: nil)
+            let ready = try await server.request("GET", "/health/ready", key: nil)
+            #expect(live.status == 200 && ready.status == 200)
         }
-        #expect(statuses.prefix(2).allSatisfy { $0 == 404 } && statuses.last == 429, "\(statuses)")
-        #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
-        let live = try await server.request("GET", "/health/live", key: nil)
-        let ready = try await server.request("GET", "/health/ready", key: nil)
-        #expect(live.status == 200 && ready.status == 200)
-        server.stop()
     }
 
     /// A compact HS256 token with `claims`.
@@ -73,32 +73,32 @@ struct ServerTests {
 
     @Test("gateway tokens: a valid HS256 token is accepted with its role; expired, forged, mis-addressed or alg-swapped ones are not")
     func gatewayTokens() async throws {
-        let server = try ServerProcess()
-        let now = Date().timeIntervalSince1970
-        let valid: [String: Any] = ["iss": "gateway", "aud": "credit-engine", "sub": "loan-service", "exp": now + 300]
-        func post(_ token: String, _ event: String) async throws -> ServerProcess.Reply {
-            try await server.request("POST", "/api/v1/scores", body: ServerProcess.application(event), key: nil,
-                                     headers: ["Content-Type": "application/json", "Authorization": "Bearer \(token)"])
+        try await InProcessServer.run { server async throws in
+            let now = Date().timeIntervalSince1970
+            let valid: [String: Any] = ["iss": "gateway", "aud": "credit-engine", "sub": "loan-service", "exp": now + 300]
+            func post(_ token: String, _ event: String) async throws -> ServerProcess.Reply {
+                try await server.request("POST", "/api/v1/scores", body: ServerProcess.application(event), key: nil,
+                                         headers: ["Content-Type": "application/json", "Authorization": "Bearer \(token)"])
+            }
+            #expect(try await post(try ServerTests.token(valid), "evt-j1").status == 201)
+            var expired = valid
+            expired["exp"] = now - 120
+            #expect(try await post(try ServerTests.token(expired), "evt-j2").status == 401)
+            #expect(try await post(try ServerTests.token(valid, secret: Data(repeating: 1, count: 32)), "evt-j3").status == 401)
+            var elsewhere = valid
+            elsewhere["aud"] = "another-service"
+            #expect(try await post(try ServerTests.token(elsewhere), "evt-j4").status == 401)
+            #expect(try await post(try ServerTests.token(valid, algorithm: "none"), "evt-j5").status == 401)
+            var reader = valid
+            reader["role"] = "reader"
+            #expect(try await post(try ServerTests.token(reader), "evt-j6").status == 403)
+            #expect(try await post("not.a.token", "evt-j7").status == 401)
         }
-        #expect(try await post(try Self.token(valid), "evt-j1").status == 201)
-        var expired = valid
-        expired["exp"] = now - 120
-        #expect(try await post(try Self.token(expired), "evt-j2").status == 401)
-        #expect(try await post(try Self.token(valid, secret: Data(repeating: 1, count: 32)), "evt-j3").status == 401)
-        var elsewhere = valid
-        elsewhere["aud"] = "another-service"
-        #expect(try await post(try Self.token(elsewhere), "evt-j4").status == 401)
-        #expect(try await post(try Self.token(valid, algorithm: "none"), "evt-j5").status == 401)
-        var reader = valid
-        reader["role"] = "reader"
-        #expect(try await post(try Self.token(reader), "evt-j6").status == 403)
-        #expect(try await post("not.a.token", "evt-j7").status == 401)
-        server.stop()
     }
 
     @Test("malformed, unknown, mistyped and oversized bodies are refused with a problem naming the field")
     func badRequests() async throws {
-        try await InProcessServer.run { server in
+        try await InProcessServer.run { server async throws in
             func post(_ body: Data, headers: [String: String] = ["Content-Type": "application/json"]) async throws -> ServerProcess.Reply {
                 try await server.request("POST", "/api/v1/scores", body: body, headers: headers)
             }
