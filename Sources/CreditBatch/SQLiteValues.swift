@@ -1,3 +1,4 @@
+import CreditCSV
 import CreditEngine
 import CreditSQLite
 
@@ -14,9 +15,16 @@ enum SQLiteValues {
         case .text(let text):
             guard !text.isEmpty else { return .missing }
             guard numeric else { return .category(text) }
-            let trimmed = text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-            guard let number = Double(String(trimmed)) else { return .category(text) }
-            return .number(number)
+            // The CSV reader's grammar, so `0x10`, `1_000` or `infinity` in a text cell is refused
+            // exactly as in a CSV file (Swift's `Double(_:)` would read hex and `inf`).
+            var bytes = Array(text.utf8)
+            switch bytes.withUnsafeMutableBytes({ NumberParser.parse(UnsafeRawBufferPointer($0)) }) {
+            case .value(let number): return .number(number)
+            case .empty: return .missing
+            case .notFinite: return .number(.infinity)
+            // A category value for a numeric feature is rejected as not a number.
+            case .notANumber: return .category(text)
+            }
         // A category value for a numeric feature is rejected as not a number; no level is a blob.
         case .blob: return numeric ? .category("blob") : .category("\u{0}blob")
         }

@@ -50,6 +50,29 @@ struct SQLiteScoringTests {
         #expect(isClose(Double(stored[0])!, expected.probabilityOfDefault, relative: 1e-15))
     }
 
+    @Test("numbers in SQLite text cells follow the CSV grammar: hex, underscores and infinities are refused as in a CSV file")
+    func oneNumberGrammar() async throws {
+        let directory = try TemporaryDirectory()
+        let cells = ["0x10", "1_000", " +1e2 ", "infinity", "0b1", "  ", "2.5e-1", "1e400", "١٢"]
+        let database = directory.path("apps.db")
+        try sqlite(database, "CREATE TABLE apps (income TEXT, age, region);"
+            + cells.map { "INSERT INTO apps VALUES ('\($0)', 30, 'jakarta');" }.joined())
+        let csv = directory.path("apps.csv")
+        try ("income,age,region\n" + cells.map { "\($0),30,jakarta\n" }.joined()).write(toFile: csv, atomically: true, encoding: .utf8)
+        _ = try await ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(
+            input: .sqlite(path: database, table: "apps"), output: .sqlite(path: directory.path("from-sqlite.db"), table: "s")))
+        _ = try await ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(
+            input: .csv(path: csv), output: .sqlite(path: directory.path("from-csv.db"), table: "s")))
+        let fromSQLite = try query(directory.path("from-sqlite.db"), "SELECT source_row, field, reason FROM s_rejects ORDER BY source_row")
+        // CSV lines count the header: line n + 1 is SQLite row n.
+        let fromCSV = try query(directory.path("from-csv.db"), "SELECT source_row - 1, field, reason FROM s_rejects ORDER BY source_row")
+        #expect(fromSQLite == fromCSV)
+        #expect(fromSQLite == ["1|income|not_a_number", "2|income|not_a_number", "4|income|not_finite", "5|income|not_a_number",
+                               "8|income|not_finite", "9|income|not_a_number"], "\(fromSQLite)")
+        let scored = try query(directory.path("from-sqlite.db"), "SELECT probability_of_default FROM s ORDER BY source_row")
+        #expect(scored == (try query(directory.path("from-csv.db"), "SELECT probability_of_default FROM s ORDER BY source_row")))
+    }
+
     @Test("rows whose rowid is 0 or negative are read, counted and sharded exactly once")
     func zeroAndNegativeRowids() async throws {
         let directory = try TemporaryDirectory()
