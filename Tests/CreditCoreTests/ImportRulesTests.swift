@@ -17,9 +17,9 @@ struct ImportRulesTests {
         "CreditCSV": ["CreditCore", "Glibc"],
         "CreditSQLite": ["CreditCore", "GRDB", "Glibc"],
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
-        "CreditStore": ["CreditAudit", "GRDB", "Crypto", "Foundation", "Glibc", "Synchronization"],
+        "CreditStore": ["CreditCore", "CreditAudit", "GRDB", "Crypto", "Foundation", "Glibc", "Synchronization"],
         "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
-                         "ServiceLifecycle", "Crypto", "Foundation", "Synchronization", "HummingbirdCore", "NIOCore", "NIOHTTPTypes"],
+                         "ServiceLifecycle", "Crypto", "Foundation", "Synchronization", "HummingbirdCore", "NIOCore", "NIOHTTP1", "NIOHTTPTypes", "JWTKit"],
         "credit": ["CreditBatch", "CreditServer", "CreditStore", "CreditCSV", "CreditSQLite", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation",
                    "CGlibcMalloc"],
     ]
