@@ -134,7 +134,10 @@ public enum ScoringJob {
             throw .reasonsNeedScorecard(model: bundle.reference)
         }
         do {
-            let sink = { (layout: OutputLayout) throws -> ScoreSink in try ScoreSink(options.output, layout: layout) }
+            // A SQLite output records what it was scored with, so a resume with another model or input is refused.
+            var identity: ScoringRunIdentity?
+            if case .sqlite = options.output { identity = try InputFingerprint.identity(of: options.input, bundle: bundle) }
+            let sink = { (layout: OutputLayout) throws -> ScoreSink in try ScoreSink(options.output, layout: layout, run: identity) }
             return try await run(bundle: bundle, options: options, sink: sink, progress: progress)
         } catch let error as BatchError {
             throw error
@@ -298,7 +301,7 @@ final class ScoreSink {
         (csv, sqlite, self.collector, resumeAfter) = (nil, nil, collector, nil)
     }
 
-    init(_ output: ScoringOutput, layout: OutputLayout) throws {
+    init(_ output: ScoringOutput, layout: OutputLayout, run: ScoringRunIdentity? = nil) throws {
         collector = nil
         switch output {
         case .csv(let path, let rejectsPath):
@@ -310,7 +313,7 @@ final class ScoreSink {
             sqlite = nil
             resumeAfter = nil
         case .sqlite(let path, let table):
-            let writer = try SQLiteScoreWriter(path: path, table: table, keptColumns: layout.kept, withReasons: layout.reasons > 0)
+            let writer = try SQLiteScoreWriter(path: path, table: table, keptColumns: layout.kept, withReasons: layout.reasons > 0, run: run)
             csv = nil
             sqlite = writer
             resumeAfter = writer.lastWrittenRow

@@ -37,6 +37,22 @@ public struct RejectedRow: Sendable, Equatable {
     }
 }
 
+/// What a scoring run into a SQLite table was made with. It is kept beside the table (`T_run`),
+/// so a re-run that would resume with another model or another input is refused.
+public struct ScoringRunIdentity: Sendable, Equatable {
+    /// `modelId@modelVersion`.
+    public var model: String
+    public var modelSHA256: String
+    /// The input's name (`file.csv`, `file.db:table`).
+    public var input: String
+    /// What identifies the input's content (size and the digest of its ends, or a table's shape).
+    public var inputFingerprint: String
+
+    public init(model: String, modelSHA256: String, input: String, inputFingerprint: String) {
+        (self.model, self.modelSHA256, self.input, self.inputFingerprint) = (model, modelSHA256, input, inputFingerprint)
+    }
+}
+
 /// Writes scores to table `T` and rejects to `T_rejects` of a SQLite database, both keyed by
 /// the source row, each batch in one transaction.
 ///
@@ -53,10 +69,12 @@ public final class SQLiteScoreWriter {
     private let insertScore: String
     private let insertReject: String
 
-    /// Opens (creating if needed) `path` and the tables `table` and `table_rejects`.
-    /// - Throws: ``SQLiteError`` when the database cannot be opened, or an existing table has
-    ///   other columns than this run would write.
-    public init(path: String, table: String, keptColumns: [String], withReasons: Bool = false) throws(SQLiteError) {
+    /// Opens (creating if needed) `path` and the tables `table` and `table_rejects`, and records
+    /// `run` in `table_run` (or checks it against the run recorded there).
+    /// - Throws: ``SQLiteError`` when the database cannot be opened, an existing table has other
+    ///   columns than this run would write, or the rows stored were made with another model or
+    ///   from another input than `run`.
+    public init(path: String, table: String, keptColumns: [String], withReasons: Bool = false, run: ScoringRunIdentity? = nil) throws(SQLiteError) {
         let destination = "\(fileName(of: path)):\(table)"
         let scores = quotedIdentifier(table)
         let rejects = quotedIdentifier(table + "_rejects")
@@ -84,7 +102,9 @@ public final class SQLiteScoreWriter {
                 }
                 let lastScore = try Int.fetchOne(db, sql: "SELECT max(source_row) FROM \(scores)")
                 let lastReject = try Int.fetchOne(db, sql: "SELECT max(source_row) FROM \(rejects)")
-                return [lastScore, lastReject].compactMap { $0 }.max()
+                let last = [lastScore, lastReject].compactMap { $0 }.max()
+                if let run { try Self.check(run, table: quotedIdentifier(table + "_run"), hasRows: last != nil, destination: destination, db: db) }
+                return last
             }
         } catch let error as SQLiteError {
             throw error
@@ -97,6 +117,37 @@ public final class SQLiteScoreWriter {
         let placeholders = Array(repeating: "?", count: expected.count).joined(separator: ", ")
         insertScore = "INSERT INTO \(scores) VALUES (\(placeholders))"
         insertReject = "INSERT INTO \(rejects) VALUES (?, ?, ?, ?, ?)"
+    }
+
+    /// Records `run` beside the table, or refuses it when the stored rows were made otherwise.
+    /// Rows stored before runs were recorded are taken as this run's.
+    private static func check(_ run: ScoringRunIdentity, table: String, hasRows: Bool, destination: String, db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS \(table) (model TEXT NOT NULL, model_sha256 TEXT NOT NULL, input TEXT NOT NULL, \
+            input_fingerprint TEXT NOT NULL)
+            """)
+        guard let stored = try Row.fetchOne(db, sql: "SELECT model, model_sha256, input, input_fingerprint FROM \(table)") else {
+            try db.execute(sql: "INSERT INTO \(table) VALUES (?, ?, ?, ?)", arguments: [run.model, run.modelSHA256, run.input, run.inputFingerprint])
+            return
+        }
+        let recorded = ScoringRunIdentity(model: stored[0], modelSHA256: stored[1], input: stored[2], inputFingerprint: stored[3])
+        guard hasRows else {
+            try db.execute(sql: "DELETE FROM \(table)")
+            try db.execute(sql: "INSERT INTO \(table) VALUES (?, ?, ?, ?)", arguments: [run.model, run.modelSHA256, run.input, run.inputFingerprint])
+            return
+        }
+        if recorded.modelSHA256 != run.modelSHA256 {
+            throw SQLiteError(
+                source: destination,
+                problem: "holds rows scored with model \(recorded.model) (sha256 \(recorded.modelSHA256.prefix(12))…); this run uses \(run.model) "
+                    + "(sha256 \(run.modelSHA256.prefix(12))…): write to another table, or remove this one to start again")
+        }
+        if recorded.input != run.input || recorded.inputFingerprint != run.inputFingerprint {
+            throw SQLiteError(
+                source: destination,
+                problem: "holds rows scored from input \(recorded.input), whose content differs from this run's \(run.input) "
+                    + "(size or digest): resuming would mix two inputs; write to another table, or remove this one to start again")
+        }
     }
 
     /// Stores one batch in one transaction. Rows must come after ``lastWrittenRow``.

@@ -48,6 +48,23 @@ public final class SQLiteTableReader {
         self.table = table
     }
 
+    /// What identifies the table's content for a resumed run: its columns, row count and rowid
+    /// range (a table that was replaced, or had rows added or removed, has another).
+    /// - Throws: ``SQLiteError`` when reading fails.
+    public func fingerprint() throws(SQLiteError) -> String {
+        do {
+            return try queue.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT count(*), min(rowid), max(rowid) FROM \(quotedIdentifier(table))")
+                let count: Int = row?[0] ?? 0
+                let first: Int64? = row?[1]
+                let last: Int64? = row?[2]
+                return "columns \(columns.joined(separator: ",")); rows \(count); rowids \(first.map(String.init) ?? "-")..\(last.map(String.init) ?? "-")"
+            }
+        } catch {
+            throw SQLiteError(source: sourceName, problem: "read failed: \(error)")
+        }
+    }
+
     /// Number of rows with `rowid` at most `rowid`.
     /// - Throws: ``SQLiteError`` when reading fails.
     public func count(throughRowid rowid: Int64) throws(SQLiteError) -> Int {

@@ -139,6 +139,39 @@ struct SQLiteScoringTests {
         #expect(try query(output, "SELECT id FROM scores WHERE source_row = 22") == ["r21"])
     }
 
+    @Test("a SQLite output resumed with another model or from another input is refused; with the same run it resumes")
+    func resumeRefusesAnotherRun() async throws {
+        let directory = try TemporaryDirectory()
+        var text = "id,income,age,region\n"
+        for row in 1...40 { text += "r\(row),\(row % 7),\(20 + row),jakarta\n" }
+        let input = try directory.write("in.csv", text)
+        let output = directory.path("out.db")
+        let options = ScoringJobOptions(input: .csv(path: input), output: .sqlite(path: output, table: "scores"))
+        let first = try await ScoringJob.run(bundle: testBundle(), options: options)
+        #expect(first.rowsScored == 40)
+        let again = try await ScoringJob.run(bundle: testBundle(), options: options)
+        #expect(again.rowsAlreadyStored == 40 && again.rowsRead == 0)
+        await #expect {
+            try await ScoringJob.run(bundle: testBundle(version: "1.0.1"), options: options)
+        } throws: { error in
+            guard case .sqlite(let problem) = error as? BatchError else { return false }
+            return problem.problem.contains("holds rows scored with model test-model@1.0.0") && problem.kind == .content
+        }
+        // The same file name with other content (one cell changed).
+        try text.replacingOccurrences(of: "r7,0,27", with: "r7,0,72").write(toFile: input, atomically: true, encoding: .utf8)
+        await #expect {
+            try await ScoringJob.run(bundle: testBundle(), options: options)
+        } throws: { error in
+            guard case .sqlite(let problem) = error as? BatchError else { return false }
+            return problem.problem.contains("holds rows scored from input in.csv, whose content differs")
+        }
+        #expect(try query(output, "SELECT count(*) FROM scores") == ["40"], "nothing was appended by a refused run")
+        // Another table of the same database is another run.
+        let other = try await ScoringJob.run(
+            bundle: testBundle(), options: ScoringJobOptions(input: .csv(path: input), output: .sqlite(path: output, table: "scores_v2")))
+        #expect(other.rowsScored == 40)
+    }
+
     @Test("missing databases, tables and mismatched output tables are clear errors")
     func errors() async throws {
         let directory = try TemporaryDirectory()

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// A sealed bundle with numeric `income` (imputed when missing), numeric `age`, categorical `region`.
-func testBundle() throws -> ModelBundle {
+func testBundle(version: String = "1.0.0") throws -> ModelBundle {
     let model = try LogisticModel(intercept: -1, features: [
         ModelFeature(name: "income", encoding: .numeric(coefficient: -0.5, missing: .impute(3))),
         ModelFeature(name: "age", encoding: .numeric(coefficient: 0.02, missing: .reject)),
@@ -19,7 +19,7 @@ func testBundle() throws -> ModelBundle {
         options: IRLSOptions(), report: FitReport(status: .converged, iterations: 1, logLikelihood: -1, gradientMaxNorm: 0, reciprocalCondition: 1),
         coefficients: [], metrics: .init(auc: 0.7, gini: 0.4, ks: 0.3))
     let file = try ModelFile(
-        modelId: "test-model", modelVersion: "1.0.0", target: .init(column: "bad", event: "1"), model: model,
+        modelId: "test-model", modelVersion: version, target: .init(column: "bad", event: "1"), model: model,
         scaling: ScoreScaling(), training: training, examples: []
     ).sealed()
     return try ModelBundle(jsonData: file.prettyJSON(), source: "model.json")
