@@ -1,7 +1,8 @@
 import CreditEngine
 public import CreditCSV
 
-/// AUC, Gini and KS of a file that already holds scores and outcomes.
+/// AUC, Gini and KS of a file that already holds scores and outcomes, and log loss and Brier
+/// score when the scores are PDs.
 public struct ScoredEvaluation: Sendable, Codable {
     public var source: String
     public var scoreColumn: String
@@ -13,6 +14,10 @@ public struct ScoredEvaluation: Sendable, Codable {
     public var gini: Double
     public var ks: Double
     public var ksThreshold: Double
+    /// Log loss and Brier score, when the score column is a PD (every score within [0, 1] and
+    /// higher is riskier); nil for points or other scores.
+    public var logLoss: Double?
+    public var brier: Double?
 }
 
 /// Reads a score column and an outcome column of a CSV and computes the ranking metrics. Blocks
@@ -97,9 +102,12 @@ public enum ScoredFileEvaluator {
             }
         }
         let metrics = try RankingMetrics(scores: scores, events: events)
+        let isProbability = !higherIsSafer && scores.allSatisfy { (0...1).contains($0) }
         return ScoredEvaluation(
             source: source, scoreColumn: scoreColumn, rows: scores.count, defaults: events.filter { $0 }.count,
             unlabeled: unlabeled, auc: metrics.auc, gini: metrics.gini, ks: metrics.ks,
-            ksThreshold: higherIsSafer ? -metrics.ksThreshold : metrics.ksThreshold)
+            ksThreshold: higherIsSafer ? -metrics.ksThreshold : metrics.ksThreshold,
+            logLoss: isProbability ? try ProbabilityMetrics.logLoss(probabilities: scores, events: events) : nil,
+            brier: isProbability ? try ProbabilityMetrics.brierScore(probabilities: scores, events: events) : nil)
     }
 }

@@ -17,7 +17,7 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Model file.") var model: String?
     @Option(name: .long, help: "Labelled CSV file, or - for standard input.") var data: String?
-    @Option(name: .long, help: "A CSV that already holds scores (with --score-column): AUC, Gini and KS only, no model.") var scored: String?
+    @Option(name: .long, help: "A CSV that already holds scores (with --score-column): AUC, Gini and KS, and log loss and Brier when the scores are PDs; no model.") var scored: String?
     @Option(name: .long, help: "Score column of --scored (higher = riskier, e.g. a PD).") var scoreColumn: String?
     @Flag(name: .long, help: "With --scored: higher scores are safer (points).") var higherIsSafer = false
     @Option(name: .long, help: "Labelled SQLite database (with --table).") var fromSqlite: String?
@@ -50,6 +50,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             print(String(format: "%@ (%@): %d rows, %d defaults, %d unlabeled: AUC %.6f  Gini %.6f  KS %.6f at %.6g",
                          result.source as NSString, result.scoreColumn as NSString, result.rows, result.defaults, result.unlabeled,
                          result.auc, result.gini, result.ks, result.ksThreshold))
+            if let logLoss = result.logLoss, let brier = result.brier { print(String(format: "log loss %.6f  Brier %.6f", logLoss, brier)) }
             return
         }
         let model = model ?? ""

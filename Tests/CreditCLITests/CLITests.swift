@@ -286,6 +286,14 @@ struct CLITests {
         let b = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("model.json")))) as! [String: Any]
         #expect(abs((a["auc"] as! Double) - (b["auc"] as! Double)) < 1e-12 && abs((a["ks"] as! Double) - (b["ks"] as! Double)) < 1e-12)
         #expect(a["rows"] as? Int == 1000 && a["defaults"] as? Int == 300)
+        // A PD column also gives log loss and Brier, as evaluate --model does (peer-checked against scikit-learn).
+        #expect(abs((a["logLoss"] as? Double ?? .nan) - (b["logLoss"] as! Double)) < 1e-12, "\(a)")
+        #expect(abs((a["brier"] as? Double ?? .nan) - (b["brier"] as! Double)) < 1e-12)
+        #expect(scored.stdout.contains("log loss "))
+        let points = try credit(["evaluate", "--scored", directory.path("scores.csv"), "--score-column", "score", "--higher-is-safer",
+                                 "--target", "creditability", "--event", "bad", "--json", directory.path("points.json")])
+        let c = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path("points.json")))) as! [String: Any]
+        #expect(points.status == 0 && c["logLoss"] == nil && !points.stdout.contains("log loss"), "\(points.stdout)")
         try "p,y\n0.2,1\n0.1,0\nnan,1\n".write(toFile: directory.path("bad.csv"), atomically: true, encoding: .utf8)
         let bad = try credit(["evaluate", "--scored", directory.path("bad.csv"), "--score-column", "p", "--target", "y", "--event", "1"])
         #expect(bad.status == 65 && bad.stderr.contains("bad.csv:4, field 'p': is not a finite number") && !bad.stderr.contains("nan"))
