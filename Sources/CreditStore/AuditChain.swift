@@ -393,10 +393,16 @@ public enum AuditChain {
         switch (present, erased) {
         case (false, false): return ["its inputs key is missing and no erasure records it (deleted outside credit store erase)"]
         case (true, true): return ["its inputs key is present although a recorded erasure destroyed it (restored from a copy)"]
-        case (true, false) where (row["key_user"] as String?) != content.userId:
+        case (true, false) where Self.text(row["key_user"]) != content.userId:
             return ["its inputs key is recorded for another person (an erasure would miss it)"]
         default: return []
         }
+    }
+
+    /// A value's text, or nil for any other type (never a trap on a value of another type).
+    static func text(_ value: DatabaseValue?) -> String? {
+        if case .string(let text)? = value?.storage { return text }
+        return nil
     }
 
     private static func verifyErasures(_ db: Database, secret: StoreSecret) throws -> ChainReport {

@@ -610,7 +610,9 @@ public final class DecisionStore: Sendable {
     static func erasedKeyIds(_ db: Database) throws -> Set<String> {
         guard try db.tableExists("erasures") else { return [] }
         var ids: Set<String> = []
-        for text in try String.fetchAll(db, sql: "SELECT key_ids FROM erasures") {
+        // A value of another type (tampering) counts as no ids; verify reports the row.
+        for row in try Row.fetchAll(db, sql: "SELECT key_ids FROM erasures") {
+            guard let text = AuditChain.text(row[0]) else { continue }
             ids.formUnion((try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? [])
         }
         return ids

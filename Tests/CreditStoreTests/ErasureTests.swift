@@ -170,6 +170,26 @@ struct ErasureTests {
         #expect(found.contains("credit_scores: row 2: its inputs key is missing and no erasure records it (deleted outside credit store erase)"))
     }
 
+    @Test("values of another type in the key and erasure tables are reported, never a crash")
+    func typeChangesInKeyTables() throws {
+        let directory = try TemporaryDirectory()
+        let (path, store) = try makeStore(directory)
+        _ = try store.erase(request("usr-a"))
+        try sqlite(path, """
+            DROP TRIGGER subject_keys_no_update;
+            UPDATE subject_keys SET user_id = X'00FF' WHERE user_id = 'usr-b';
+            DROP TRIGGER erasures_no_update;
+            UPDATE erasures SET key_ids = X'0102', decisions = 'three' WHERE seq = 1;
+            """)
+        let found = try problems(path)
+        #expect(found.contains("erasures: row 1: column key_ids holds a blob, not text"), "\(found)")
+        #expect(found.contains("erasures: row 1: column decisions does not hold an integer"), "\(found)")
+        #expect(found.contains("credit_scores: row 2: its inputs key is recorded for another person (an erasure would miss it)"), "\(found)")
+        // A's keys, whose erasure record is unreadable now, count as deleted without an erasure.
+        #expect(found.contains("credit_scores: row 1: its inputs key is missing and no erasure records it (deleted outside credit store erase)"))
+        #expect(try store.storedDecisions().count == 6)
+    }
+
     @Test("an erasure request with an unsafe user id, requester or reason is refused before anything changes",
           arguments: [("usr\u{0}a", "dpo", "r"), ("usr-a", "dpo\u{202E}", "r"), ("usr-a", "dpo", ""), ("usr-a", "dpo", "a\u{7}b"),
                       ("usr-a", "dpo", String(repeating: "x", count: 501)), ("", "dpo", "r")])
