@@ -21,7 +21,7 @@ struct InProcessServer: Sendable {
         let path = try ServerProcess.writeConfiguration(in: directory, overrides: overrides)
         let configuration = try ServerConfiguration.load(path: path)
         let app = try await ScoreServer.buildApplication(
-            configuration: configuration, registry: PrometheusCollectorRegistry(), logger: Logger(label: "test"))
+            configuration: configuration, registry: PrometheusCollectorRegistry(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try await app.test(.router) { client in try await body(InProcessServer(client: client)) }
         withExtendedLifetime(directory) {}  // the store lives in it until the router is done
     }
