@@ -45,6 +45,17 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
+/// `--key-file` or `--key-environment`: where a store command reads the store key.
+struct StoreKeyOptions: ParsableArguments {
+    @Option(name: .long, help: "File with the store key (base64).") var keyFile: String?
+    @Option(name: .long, help: "Environment variable with the store key.") var keyEnvironment: String?
+
+    /// The store secret, read through the one key reader (``SecretText``).
+    func secret() throws -> StoreSecret {
+        try StoreSecret(base64: try SecretText.read(file: keyFile, environment: keyEnvironment, what: "store key"))
+    }
+}
+
 /// `credit audit`: verify the decision store's hash chains.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,8 +73,7 @@ struct AuditCommand: ParsableCommand {
                 """)
 
         @Option(name: .long, help: "The store (SQLite file).") var store: String
-        @Option(name: .long, help: "File with the store key (base64).") var keyFile: String?
-        @Option(name: .long, help: "Environment variable with the store key.") var keyEnvironment: String?
+        @OptionGroup var key: StoreKeyOptions
         @Option(name: .long, help: "The service's checkpoint log (JSON lines).") var checkpoints: String?
         @Option(name: .long, help: "The checkpoint public key (base64, from credit audit keygen), or a file holding it.")
         var checkpointPublicKey: String?
@@ -77,7 +87,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let (reports, logProblems) = try reportingErrors {
-                let secret = try StoreSecret(base64: try SecretText.read(file: keyFile, environment: keyEnvironment, what: "store key"))
+                let secret = try key.secret()
                 var latest: [String: Checkpoint] = [:]
                 var logProblems: [String] = []
                 if let checkpoints, let checkpointPublicKey {
@@ -112,14 +122,13 @@ struct AuditCommand: ParsableCommand {
                 """)
 
         @Option(name: .long, help: "The store (SQLite file).") var store: String
-        @Option(name: .long, help: "File with the store key (base64).") var keyFile: String?
-        @Option(name: .long, help: "Environment variable with the store key.") var keyEnvironment: String?
+        @OptionGroup var key: StoreKeyOptions
         @Option(name: .long, help: "The decision's score id.") var scoreId: String
         @Option(name: .long, help: "Prove against the tree of the first N rows (default: every row).") var treeSize: Int?
 
         func run() throws {
             let proof = try reportingErrors {
-                let secret = try StoreSecret(base64: try SecretText.read(file: keyFile, environment: keyEnvironment, what: "store key"))
+                let secret = try key.secret()
                 return try AuditChain.prove(path: store, secret: secret, scoreId: scoreId, treeSize: treeSize)
             }
             let encoder = JSONEncoder()
@@ -204,13 +213,13 @@ struct ReplayCommand: ParsableCommand {
             """)
 
     @Option(name: .long, help: "The store (SQLite file).") var store: String
-    @Option(name: .long, help: "File with the store key (base64).") var keyFile: String
+    @OptionGroup var key: StoreKeyOptions
     @Option(name: .long, help: "Model file the decisions were made with.") var model: String
     @Option(name: .long, help: "Policy file the decisions were made with.") var policy: String
 
     func run() throws {
         let report = try reportingErrors {
-            let secret = try StoreSecret(base64: try SecretText.read(file: keyFile, environment: nil, what: "store key"))
+            let secret = try key.secret()
             let engine = RiskEngine(model: try ModelFileLoader.load(path: model), policy: try PolicyFileLoader.load(path: policy))
             return try Replay.run(store: try DecisionStore(path: store, secret: secret, create: false), engine: engine)
         }

@@ -5,19 +5,6 @@ import CreditTestSupport
 import Foundation
 import Testing
 
-/// Reads rows of a query as text, through Python's sqlite3 (an independent reader).
-func query(_ database: String, _ sql: String) throws -> [String] {
-    let process = Process()
-    let pipe = Pipe()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3, sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print('|'.join(map(str, r)))", database, sql]
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-}
-
 @Suite("Scoring from and to SQLite")
 struct SQLiteScoringTests {
     @Test("SQLite types become feature values; bad rows are rejected with their rowid and field")
@@ -39,14 +26,14 @@ struct SQLiteScoringTests {
         options.batchSize = 2
         let summary = try await ScoringJob.run(bundle: testBundle(), options: options)
         #expect(summary.rowsRead == 7 && summary.rowsScored == 3 && summary.rowsRejected == 4 && summary.reconciles)
-        #expect(try query(output, "SELECT source_row, id FROM scores ORDER BY source_row") == ["1|a", "2|b", "3|c"])
-        #expect(try query(output, "SELECT source_row, source, field, reason FROM scores_rejects ORDER BY source_row") == [
+        #expect(try sqliteRows(output, "SELECT source_row, id FROM scores ORDER BY source_row") == ["1|a", "2|b", "3|c"])
+        #expect(try sqliteRows(output, "SELECT source_row, source, field, reason FROM scores_rejects ORDER BY source_row") == [
             "4|apps.db:apps|income|not_a_number", "5|apps.db:apps|region|unknown_category",
             "6|apps.db:apps|age|missing_value", "7|apps.db:apps|age|not_finite",
         ])
         // b has no income: imputed 3 → η = −1 − 1.5 + 0.8 + 0.3; compare with the single-record path.
         let expected = try testBundle().score(["income": .number(3), "age": .number(40), "region": .category("bandung")])
-        let stored = try query(output, "SELECT probability_of_default FROM scores WHERE id = 'b'")
+        let stored = try sqliteRows(output, "SELECT probability_of_default FROM scores WHERE id = 'b'")
         #expect(isClose(Double(stored[0])!, expected.probabilityOfDefault, relative: 1e-15))
     }
 
@@ -63,14 +50,14 @@ struct SQLiteScoringTests {
             input: .sqlite(path: database, table: "apps"), output: .sqlite(path: directory.path("from-sqlite.db"), table: "s")))
         _ = try await ScoringJob.run(bundle: testBundle(), options: ScoringJobOptions(
             input: .csv(path: csv), output: .sqlite(path: directory.path("from-csv.db"), table: "s")))
-        let fromSQLite = try query(directory.path("from-sqlite.db"), "SELECT source_row, field, reason FROM s_rejects ORDER BY source_row")
+        let fromSQLite = try sqliteRows(directory.path("from-sqlite.db"), "SELECT source_row, field, reason FROM s_rejects ORDER BY source_row")
         // CSV lines count the header: line n + 1 is SQLite row n.
-        let fromCSV = try query(directory.path("from-csv.db"), "SELECT source_row - 1, field, reason FROM s_rejects ORDER BY source_row")
+        let fromCSV = try sqliteRows(directory.path("from-csv.db"), "SELECT source_row - 1, field, reason FROM s_rejects ORDER BY source_row")
         #expect(fromSQLite == fromCSV)
         #expect(fromSQLite == ["1|income|not_a_number", "2|income|not_a_number", "4|income|not_finite", "5|income|not_a_number",
                                "8|income|not_finite", "9|income|not_a_number"], "\(fromSQLite)")
-        let scored = try query(directory.path("from-sqlite.db"), "SELECT probability_of_default FROM s ORDER BY source_row")
-        #expect(scored == (try query(directory.path("from-csv.db"), "SELECT probability_of_default FROM s ORDER BY source_row")))
+        let scored = try sqliteRows(directory.path("from-sqlite.db"), "SELECT probability_of_default FROM s ORDER BY source_row")
+        #expect(scored == (try sqliteRows(directory.path("from-csv.db"), "SELECT probability_of_default FROM s ORDER BY source_row")))
     }
 
     @Test("rows whose rowid is 0 or negative are read, counted and sharded exactly once")
@@ -89,7 +76,7 @@ struct SQLiteScoringTests {
             bundle: testBundle(),
             options: ScoringJobOptions(input: .sqlite(path: database, table: "apps"), output: .sqlite(path: directory.path("all.db"), table: "s")))
         #expect(whole.rowsRead == 5 && whole.rowsScored == 5)
-        #expect(try query(directory.path("all.db"), "SELECT source_row, id FROM s ORDER BY source_row") == ["-7|m7", "-1|m1", "0|z", "1|p1", "5|p5"])
+        #expect(try sqliteRows(directory.path("all.db"), "SELECT source_row, id FROM s ORDER BY source_row") == ["-7|m7", "-1|m1", "0|z", "1|p1", "5|p5"])
         var union: [String] = []
         for index in 1...3 {
             var options = ScoringJobOptions(
@@ -97,7 +84,7 @@ struct SQLiteScoringTests {
             options.shard = Shard("\(index)/3")
             let summary = try await ScoringJob.run(bundle: testBundle(), options: options)
             #expect(summary.rowsRead + summary.rowsInOtherShards == 5)
-            union += try query(directory.path("shard\(index).db"), "SELECT source_row, id FROM s")
+            union += try sqliteRows(directory.path("shard\(index).db"), "SELECT source_row, id FROM s")
         }
         #expect(union.sorted() == ["-1|m1", "-7|m7", "0|z", "1|p1", "5|p5"])
         // A rerun on the complete store resumes after its last row and reads nothing again.
@@ -135,8 +122,8 @@ struct SQLiteScoringTests {
             bundle: testBundle(), options: ScoringJobOptions(input: .csv(path: input), output: .sqlite(path: output, table: "scores")))
         #expect(summary.resumedAfterRow == 21 && summary.rowsAlreadyStored == 20)
         #expect(summary.rowsRead == 20 && summary.rowsScored == 20)
-        #expect(try query(output, "SELECT count(*), count(DISTINCT source_row), min(source_row), max(source_row) FROM scores") == ["40|40|2|41"])
-        #expect(try query(output, "SELECT id FROM scores WHERE source_row = 22") == ["r21"])
+        #expect(try sqliteRows(output, "SELECT count(*), count(DISTINCT source_row), min(source_row), max(source_row) FROM scores") == ["40|40|2|41"])
+        #expect(try sqliteRows(output, "SELECT id FROM scores WHERE source_row = 22") == ["r21"])
     }
 
     @Test("a SQLite output resumed with another model or from another input is refused; with the same run it resumes")
@@ -165,7 +152,7 @@ struct SQLiteScoringTests {
             guard case .sqlite(let problem) = error as? BatchError else { return false }
             return problem.problem.contains("holds rows scored from input in.csv, whose content differs")
         }
-        #expect(try query(output, "SELECT count(*) FROM scores") == ["40"], "nothing was appended by a refused run")
+        #expect(try sqliteRows(output, "SELECT count(*) FROM scores") == ["40"], "nothing was appended by a refused run")
         // Another table of the same database is another run.
         let other = try await ScoringJob.run(
             bundle: testBundle(), options: ScoringJobOptions(input: .csv(path: input), output: .sqlite(path: output, table: "scores_v2")))

@@ -54,7 +54,7 @@ struct ErasureTests {
     func eraseOnePerson() throws {
         let directory = try TemporaryDirectory()
         let (path, store) = try makeStore(directory)
-        let wrapped = try sqliteColumn(path, "SELECT wrapped FROM subject_keys WHERE user_id = 'usr-a'")
+        let wrapped = try sqliteRows(path, "SELECT wrapped FROM subject_keys WHERE user_id = 'usr-a'")
         #expect(wrapped.count == 1 && wrapped[0].count == 2 * 60)
         let report = try store.erase(request("usr-a"))
         #expect(report == ErasureReport(seq: 1, decisions: 3, decisionsUnderStoreKey: 0, filesOverwritten: true))
@@ -65,7 +65,7 @@ struct ErasureTests {
         #expect(try problems(path).isEmpty)
         let reports = try AuditChain.verify(path: path, secret: secret)
         #expect(reports.map(\.table) == ["credit_scores", "risk_evaluations", "erasures"] && reports.map(\.rows) == [6, 6, 1])
-        #expect(try sqliteColumn(path, "SELECT requested_by || '|' || reason || '|' || decisions FROM erasures")
+        #expect(try sqliteRows(path, "SELECT requested_by || '|' || reason || '|' || decisions FROM erasures")
             == ["dpo:ticket-7|data subject request DSR-2026-0042|3"])
         // The answers stay: the Loan service's GET still works for an erased person's decision.
         #expect(try store.response(forScore: "00000000-0000-4000-8000-000000000001")?.body == Data("{\"n\":1}".utf8))
@@ -98,12 +98,12 @@ struct ErasureTests {
         let (path, store) = try makeStore(directory)
         let ahead = try #require(store.seal(decision(7, user: "usr-a")))
         _ = try store.record([decision(7, user: "usr-a")], sealed: [ahead])
-        #expect(try sqliteColumn(path, "SELECT inputs_encrypted FROM credit_scores WHERE seq = 7") == [ahead.ciphertext.map { String(format: "%02x", $0) }.joined()])
+        #expect(try sqliteRows(path, "SELECT inputs_encrypted FROM credit_scores WHERE seq = 7") == [ahead.ciphertext.map { String(format: "%02x", $0) }.joined()])
         // Another process erases the person between the sealing and the write.
         let stale = try #require(store.seal(decision(8, user: "usr-a")))
         _ = try DecisionStore(path: path, secret: secret).erase(request("usr-a"))
         _ = try store.record([decision(8, user: "usr-a")], sealed: [stale])
-        #expect(try sqliteColumn(path, "SELECT inputs_encrypted FROM credit_scores WHERE seq = 8") != [stale.ciphertext.map { String(format: "%02x", $0) }.joined()])
+        #expect(try sqliteRows(path, "SELECT inputs_encrypted FROM credit_scores WHERE seq = 8") != [stale.ciphertext.map { String(format: "%02x", $0) }.joined()])
         #expect(try inputs(store).last == "{\"applicant.nik\":\"3171-usr-a\"}")
         #expect(try inputs(store).filter { $0 == "erased" }.count == 4)
         #expect(try problems(path).isEmpty)
@@ -115,7 +115,7 @@ struct ErasureTests {
     func keyTampering() throws {
         let directory = try TemporaryDirectory()
         let (path, store) = try makeStore(directory)
-        let saved = try sqliteColumn(path, "SELECT key_id || '|' || hex(wrapped) || '|' || created_at FROM subject_keys WHERE user_id = 'usr-a'")[0]
+        let saved = try sqliteRows(path, "SELECT key_id || '|' || hex(wrapped) || '|' || created_at FROM subject_keys WHERE user_id = 'usr-a'")[0]
             .split(separator: "|").map(String.init)
         _ = try store.erase(request("usr-a"))
         // Restored from a backup after the erasure.
@@ -199,8 +199,8 @@ struct ErasureTests {
         #expect(throws: StoreError.self) {
             try store.erase(ErasureRequest(id: "x", createdAt: "2026-12-03T11:00:00.000Z", userId: user, requestedBy: requestedBy, reason: reason))
         }
-        #expect(try sqliteColumn(path, "SELECT count(*) FROM subject_keys") == ["2"])
-        #expect(try sqliteColumn(path, "SELECT count(*) FROM erasures") == ["0"])
+        #expect(try sqliteRows(path, "SELECT count(*) FROM subject_keys") == ["2"])
+        #expect(try sqliteRows(path, "SELECT count(*) FROM erasures") == ["0"])
     }
 }
 

@@ -19,16 +19,17 @@ public func sqlite(_ database: String, _ script: String) throws {
     guard process.terminationStatus == 0 else { throw SQLiteScriptFailure(status: process.terminationStatus) }
 }
 
-/// The first column of every row `query` returns, read through Python's sqlite3 module (blobs in
-/// hex): an independent look at what a store holds.
+/// The rows `query` returns, each as its columns joined by `|` (blobs in hex, NULL as `None`),
+/// read through Python's sqlite3 module: an independent look at what a database holds.
 /// - Throws: ``SQLiteScriptFailure`` when the query fails.
-public func sqliteColumn(_ database: String, _ query: String) throws -> [String] {
+public func sqliteRows(_ database: String, _ query: String) throws -> [String] {
     let process = Process()
     let output = Pipe()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
         "python3", "-c",
-        "import sqlite3, sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0].hex() if isinstance(r[0], bytes) else r[0])",
+        "import sqlite3, sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):\n"
+            + "  print('|'.join(v.hex() if isinstance(v, bytes) else str(v) for v in r))",
         database, query,
     ]
     process.standardOutput = output
