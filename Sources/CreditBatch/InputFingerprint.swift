@@ -1,7 +1,7 @@
 import CreditAudit
+import CreditCSV
 import CreditEngine
 import CreditSQLite
-import Foundation
 
 /// What identifies a scoring input's content, recorded with a SQLite output
 /// (``CreditSQLite/ScoringRunIdentity``) so a re-run never resumes from another input.
@@ -11,29 +11,21 @@ enum InputFingerprint {
 
     /// A CSV file's size and the SHA-256 of its first and last MiB; standard input has none (it
     /// cannot be told apart, and resuming from it is the caller's own choice).
-    static func csv(path: String) -> String {
-        guard path != "-" else { return "standard input" }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "unreadable" }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
+    static func csv(path: String) -> (name: String, fingerprint: String) {
+        guard path != "-" else { return ("standard input", "standard input") }
+        guard let ends = FileEnds(path: path, count: endBytes) else { return (path.split(separator: "/").last.map(String.init) ?? path, "unreadable") }
         var digest = StreamingDigest()
-        try? handle.seek(toOffset: 0)
-        let head = (try? handle.read(upToCount: endBytes)) ?? Data()
-        head.withUnsafeBytes { digest.update($0) }
-        if size > UInt64(endBytes) {
-            try? handle.seek(toOffset: max(UInt64(endBytes), size - UInt64(endBytes)))
-            let tail = (try? handle.read(upToCount: endBytes)) ?? Data()
-            tail.withUnsafeBytes { digest.update($0) }
-        }
-        return "bytes \(size); ends sha256 \(digest.finalizeHex())"
+        ends.head.withUnsafeBytes { digest.update($0) }
+        ends.tail.withUnsafeBytes { digest.update($0) }
+        return (ends.name, "bytes \(ends.size); ends sha256 \(digest.finalizeHex())")
     }
 
     /// The run identity of scoring `input` with `bundle`.
     static func identity(of input: ScoringInput, bundle: ModelBundle) throws(SQLiteError) -> ScoringRunIdentity {
         switch input {
         case .csv(let path):
-            let name = path == "-" ? "standard input" : URL(fileURLWithPath: path).lastPathComponent
-            return ScoringRunIdentity(model: bundle.reference, modelSHA256: bundle.contentSHA256, input: name, inputFingerprint: csv(path: path))
+            let (name, fingerprint) = csv(path: path)
+            return ScoringRunIdentity(model: bundle.reference, modelSHA256: bundle.contentSHA256, input: name, inputFingerprint: fingerprint)
         case .sqlite(let path, let table):
             let reader = try SQLiteTableReader(path: path, table: table)
             return ScoringRunIdentity(

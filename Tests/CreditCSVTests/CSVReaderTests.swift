@@ -266,3 +266,19 @@ struct CSVReaderTests {
         #expect(try parse(ChunkedSource("a;b\n1,5;2\n"), options: options).map(\.fields) == [["a", "b"], ["1,5", "2"]])
     }
 }
+
+@Suite("File ends, for telling one input from another")
+struct FileEndsTests {
+    @Test("head and tail are the first and last bytes, never overlapping; a short file has no tail", arguments: [10, 1_000, 1_500, 3_000])
+    func ends(size: Int) throws {
+        let directory = try TemporaryDirectory()
+        let text = String((0..<size).map { Character(Unicode.Scalar(UInt8(65 + ($0 * 7) % 26))) })
+        let bytes = Array(text.utf8)
+        let path = try directory.write("in.csv", text)
+        let ends = try #require(FileEnds(path: path, count: 1_000))
+        #expect(ends.name == "in.csv" && ends.size == size)
+        #expect(ends.head == Array(bytes.prefix(1_000)))
+        #expect(ends.tail == (size > 1_000 ? Array(bytes[max(1_000, size - 1_000)...]) : []))
+        #expect(FileEnds(path: directory.path("missing.csv"), count: 1_000) == nil)
+    }
+}
