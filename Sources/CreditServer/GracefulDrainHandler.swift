@@ -33,7 +33,7 @@ final class GracefulDrainHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var closing = false
     private var timer: Scheduled<Void>?
 
-    init(drainWindow: TimeAmount = .seconds(1), lingerLimit: TimeAmount = .seconds(2)) {
+    init(drainWindow: TimeAmount, lingerLimit: TimeAmount = .seconds(2)) {
         self.drainWindow = drainWindow
         self.lingerLimit = lingerLimit
     }

@@ -69,7 +69,7 @@ public enum ScoreServer {
                 additionalChannelHandlers: [
                     ProtocolErrorHandler(),
                     RequestDeadlineHandler(headTimeout: .seconds(limits.headerSeconds), bodyTimeout: .seconds(limits.bodySeconds)),
-                    GracefulDrainHandler(),
+                    GracefulDrainHandler(drainWindow: .seconds(limits.drainSeconds)),
                 ],
                 idleTimeout: .seconds(limits.idleSeconds))),
             configuration: .init(

@@ -89,12 +89,15 @@ public struct ServerConfiguration: Sendable, Decodable {
         public var headerSeconds: Int?
         /// Seconds from the request head to the end of its body. Default 30.
         public var bodySeconds: Int?
+        /// At shutdown, seconds an idle keep-alive connection stays open for a request already on
+        /// its way (answered with `Connection: close`). Default 5.
+        public var drainSeconds: Int?
     }
 
     /// The connection limits in force, defaults filled in.
-    var connectionLimits: (maxConnections: Int, idleSeconds: Int64, headerSeconds: Int64, bodySeconds: Int64) {
+    var connectionLimits: (maxConnections: Int, idleSeconds: Int64, headerSeconds: Int64, bodySeconds: Int64, drainSeconds: Int64) {
         (connections?.maxConnections ?? 512, Int64(connections?.idleSeconds ?? 60), Int64(connections?.headerSeconds ?? 10),
-         Int64(connections?.bodySeconds ?? 30))
+         Int64(connections?.bodySeconds ?? 30), Int64(connections?.drainSeconds ?? 5))
     }
 
     /// Reads and checks a configuration file, resolving its relative paths.
@@ -141,6 +144,7 @@ public struct ServerConfiguration: Sendable, Decodable {
             for (name, value, range) in [
                 ("maxConnections", limits.maxConnections, 1...1_000_000), ("idleSeconds", limits.idleSeconds, 1...86_400),
                 ("headerSeconds", limits.headerSeconds, 1...3_600), ("bodySeconds", limits.bodySeconds, 1...3_600),
+                ("drainSeconds", limits.drainSeconds, 1...300),
             ] {
                 if let value, !range.contains(value) {
                     throw ConfigurationProblem("\(path): connections.\(name) must be \(range.lowerBound) to \(range.upperBound)")

@@ -47,6 +47,8 @@ final class ServerProcess: @unchecked Sendable {
             "model": RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
             "policy": RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
             "store": "store.sqlite", "createStore": true, "storeKeyFile": "store.key", "maxBodyBytes": 16384, "logLevel": "info",
+            // Idle keep-alive connections (URLSession's pool) are closed 1 s into a shutdown, not 5.
+            "connections": ["drainSeconds": 1],
             "apiKeys": [
                 ["id": "loan-service", "sha256": try digest(ServerProcess.scorerKey), "role": "scorer", "ratePerSecond": 10000, "burst": 10000],
                 ["id": "analyst", "sha256": try digest(ServerProcess.readerKey), "role": "reader"],
