@@ -6,45 +6,45 @@ import Testing
 struct IdempotencyServerTests {
     @Test("one event gives one decision whatever the key; another caller can neither read nor block the answer")
     func oneDecisionPerEvent() async throws {
-        let server = try ServerProcess()
-        let body = ServerProcess.application("evt-once")
-        let first = try await server.request("POST", "/api/v1/scores", body: body)
-        #expect(first.status == 201)
-        // The same caller, the same event and body, another Idempotency-Key: the stored answer.
-        let otherKey = try await server.request(
-            "POST", "/api/v1/scores", body: body, headers: ["Content-Type": "application/json", "Idempotency-Key": "retry-1"])
-        #expect(otherKey.status == 201 && otherKey.body == first.body)
-        // The same event with another body under a new key: refused, no second decision.
-        let changed = try await server.request(
-            "POST", "/api/v1/scores", body: ServerProcess.application("evt-once", changes: ["amount": 3_000_000]),
-            headers: ["Content-Type": "application/json", "Idempotency-Key": "retry-2"])
-        #expect(changed.status == 409, "\(changed.text)")
-        // Another caller replaying the Loan service's key or event: 409, and nothing of the answer.
-        let scoreId = try #require(first.json["score_id"] as? String)
-        let intruder = try await server.request("POST", "/api/v1/scores", body: body, key: ServerProcess.limitedKey)
-        #expect(intruder.status == 409 && !intruder.text.contains(scoreId), "\(intruder.text)")
-        let intruderKey = try await server.request(
-            "POST", "/api/v1/scores", body: body, key: ServerProcess.limitedKey,
-            headers: ["Content-Type": "application/json", "Idempotency-Key": "event:evt-once"])
-        #expect(intruderKey.status == 409 && !intruderKey.text.contains(scoreId))
-        let loan = try await server.request("GET", "/api/v1/loans/loan-1/scores", key: ServerProcess.readerKey)
-        #expect((loan.json["scores"] as? [Any])?.count == 1)
-        #expect(server.stop() == 0)
+        try await InProcessServer.run { server async throws in
+            let body = ServerProcess.application("evt-once")
+            let first = try await server.request("POST", "/api/v1/scores", body: body)
+            #expect(first.status == 201)
+            // The same caller, the same event and body, another Idempotency-Key: the stored answer.
+            let otherKey = try await server.request(
+                "POST", "/api/v1/scores", body: body, headers: ["Content-Type": "application/json", "Idempotency-Key": "retry-1"])
+            #expect(otherKey.status == 201 && otherKey.body == first.body)
+            // The same event with another body under a new key: refused, no second decision.
+            let changed = try await server.request(
+                "POST", "/api/v1/scores", body: ServerProcess.application("evt-once", changes: ["amount": 3_000_000]),
+                headers: ["Content-Type": "application/json", "Idempotency-Key": "retry-2"])
+            #expect(changed.status == 409, "\(changed.text)")
+            // Another caller replaying the Loan service's key or event: 409, and nothing of the answer.
+            let scoreId = try #require(first.json["score_id"] as? String)
+            let intruder = try await server.request("POST", "/api/v1/scores", body: body, key: ServerProcess.limitedKey)
+            #expect(intruder.status == 409 && !intruder.text.contains(scoreId), "\(intruder.text)")
+            let intruderKey = try await server.request(
+                "POST", "/api/v1/scores", body: body, key: ServerProcess.limitedKey,
+                headers: ["Content-Type": "application/json", "Idempotency-Key": "event:evt-once"])
+            #expect(intruderKey.status == 409 && !intruderKey.text.contains(scoreId))
+            let loan = try await server.request("GET", "/api/v1/loans/loan-1/scores", key: ServerProcess.readerKey)
+            #expect((loan.json["scores"] as? [Any])?.count == 1)
+        }
     }
 
     @Test("a retry that re-serialises the same JSON gets the stored answer")
     func canonicalRequestHash() async throws {
-        let server = try ServerProcess()
-        let body = ServerProcess.application("evt-json")
-        let first = try await server.request("POST", "/api/v1/scores", body: body)
-        #expect(first.status == 201)
-        let object = try JSONSerialization.jsonObject(with: body)
-        var pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted])
-        pretty = Data(String(decoding: pretty, as: UTF8.self).replacingOccurrences(of: "2096000", with: "2096000.0").utf8)
-        #expect(pretty != body)
-        let retry = try await server.request("POST", "/api/v1/scores", body: pretty)
-        #expect(retry.status == 201 && retry.body == first.body, "\(retry.text)")
-        #expect(server.stop() == 0)
+        try await InProcessServer.run { server async throws in
+            let body = ServerProcess.application("evt-json")
+            let first = try await server.request("POST", "/api/v1/scores", body: body)
+            #expect(first.status == 201)
+            let object = try JSONSerialization.jsonObject(with: body)
+            var pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted])
+            pretty = Data(String(decoding: pretty, as: UTF8.self).replacingOccurrences(of: "2096000", with: "2096000.0").utf8)
+            #expect(pretty != body)
+            let retry = try await server.request("POST", "/api/v1/scores", body: pretty)
+            #expect(retry.status == 201 && retry.body == first.body, "\(retry.text)")
+        }
     }
 
     @Test("after a redeploy with a model that would refuse the body, a retry still gets the stored answer")

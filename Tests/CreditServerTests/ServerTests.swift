@@ -9,24 +9,24 @@ import Testing
 struct ServerTests {
     @Test("a valid application is decided, stored, and readable by id and by loan, byte for byte")
     func scoreAndRead() async throws {
-        let server = try ServerProcess()
-        let created = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-1"))
-        #expect(created.status == 201, "\(created.text)")
-        let body = created.json
-        #expect(body["decision"] as? String == "approve" && body["grade"] as? String == "A")
-        #expect((body["model"] as? [String: Any])?["id"] as? String == "pd-german-credit-scorecard")
-        #expect((body["policy"] as? [String: Any])?["version"] as? String == "1.0.0")
-        #expect(body["max_amount"] as? Double == 12_000_000)
-        let id = try #require(body["score_id"] as? String)
-        let read = try await server.request("GET", "/api/v1/scores/\(id)", key: ServerProcess.readerKey)
-        #expect(read.status == 200 && read.body == created.body)
-        let loan = try await server.request("GET", "/api/v1/loans/loan-1/scores", key: ServerProcess.readerKey)
-        #expect(loan.status == 200 && ((loan.json["scores"] as? [Any])?.count ?? 0) == 1)
-        let models = try await server.request("GET", "/api/v1/models", key: ServerProcess.readerKey)
-        #expect(models.text.contains("policy-id-online-lending"))
-        let missing = try await server.request("GET", "/api/v1/scores/00000000-0000-0000-0000-000000000000", key: ServerProcess.readerKey)
-        #expect(missing.status == 404 && missing.headers["content-type"] == "application/problem+json")
-        #expect(server.stop() == 0)
+        try await InProcessServer.run { server async throws in
+            let created = try await server.request("POST", "/api/v1/scores", body: ServerProcess.application("evt-1"))
+            #expect(created.status == 201, "\(created.text)")
+            let body = created.json
+            #expect(body["decision"] as? String == "approve" && body["grade"] as? String == "A")
+            #expect((body["model"] as? [String: Any])?["id"] as? String == "pd-german-credit-scorecard")
+            #expect((body["policy"] as? [String: Any])?["version"] as? String == "1.0.0")
+            #expect(body["max_amount"] as? Double == 12_000_000)
+            let id = try #require(body["score_id"] as? String)
+            let read = try await server.request("GET", "/api/v1/scores/\(id)", key: ServerProcess.readerKey)
+            #expect(read.status == 200 && read.body == created.body)
+            let loan = try await server.request("GET", "/api/v1/loans/loan-1/scores", key: ServerProcess.readerKey)
+            #expect(loan.status == 200 && ((loan.json["scores"] as? [Any])?.count ?? 0) == 1)
+            let models = try await server.request("GET", "/api/v1/models", key: ServerProcess.readerKey)
+            #expect(models.text.contains("policy-id-online-lending"))
+            let missing = try await server.request("GET", "/api/v1/scores/00000000-0000-0000-0000-000000000000", key: ServerProcess.readerKey)
+            #expect(missing.status == 404 && missing.headers["content-type"] == "application/problem+json")
+        }
     }
 
     @Test("keys are required, roles are enforced, a key's rate is limited with Retry-After")
@@ -165,16 +165,16 @@ struct ServerTests {
 
     @Test("concurrent duplicates execute once")
     func concurrentDuplicates() async throws {
-        let server = try ServerProcess()
-        let body = ServerProcess.application("evt-dup", loanId: "loan-dup")
-        let replies = try await withThrowingTaskGroup(of: ServerProcess.Reply.self) { group in
-            for _ in 0..<24 { group.addTask { try await server.request("POST", "/api/v1/scores", body: body) } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        try await InProcessServer.run { server async throws in
+            let body = ServerProcess.application("evt-dup", loanId: "loan-dup")
+            let replies = try await withThrowingTaskGroup(of: ServerProcess.Reply.self) { group in
+                for _ in 0..<24 { group.addTask { try await server.request("POST", "/api/v1/scores", body: body) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0.status == 201 && $0.body == replies[0].body })
+            let loan = try await server.request("GET", "/api/v1/loans/loan-dup/scores", key: ServerProcess.readerKey)
+            #expect((loan.json["scores"] as? [Any])?.count == 1)
         }
-        #expect(replies.allSatisfy { $0.status == 201 && $0.body == replies[0].body })
-        let loan = try await server.request("GET", "/api/v1/loans/loan-dup/scores", key: ServerProcess.readerKey)
-        #expect((loan.json["scores"] as? [Any])?.count == 1)
-        server.stop()
     }
 
     @Test("personal data is encrypted at rest and never logged; metrics count decisions")
