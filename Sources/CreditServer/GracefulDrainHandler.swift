@@ -10,7 +10,8 @@ import NIOHTTPTypes
 /// handler takes the shutdown event instead (it sits before Hummingbird's connection-state
 /// handler), and:
 /// - answers the request in progress, and at most one more that arrives within `drainWindow`,
-///   with `Connection: close`, so the client knows not to send another on this connection;
+///   with `Connection: close`, so the client knows not to send another on this connection (a
+///   response whose head was already sent without it is followed by one more such window);
 /// - then closes only its sending side and reads on, discarding, until the client closes (or
 ///   `lingerLimit` passes): closing with unread bytes would make the kernel send a reset that
 ///   can destroy the response in flight (RFC 9112 §9.6, "tear-down");
@@ -31,6 +32,10 @@ final class GracefulDrainHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var draining = false
     /// The last response (with `Connection: close`) is written: everything read now is dropped.
     private var closing = false
+    /// The response being written told the client `Connection: close`. One whose head went out
+    /// just before the shutdown began did not: the client may send another request, which is
+    /// then waited for and answered, never met with a closed connection.
+    private var announcedClose = false
     private var timer: Scheduled<Void>?
 
     init(drainWindow: TimeAmount, lingerLimit: TimeAmount = .seconds(2)) {
@@ -51,12 +56,18 @@ final class GracefulDrainHandler: ChannelDuplexHandler, RemovableChannelHandler 
         switch unwrapOutboundIn(data) {
         case .head(var head) where draining && head.status.kind != .informational:
             head.headerFields[.connection] = "close"
+            announcedClose = true
             context.write(wrapOutboundOut(.head(head)), promise: promise)
-        case .end where draining:
+        case .end where draining && announcedClose:
             requestOpen = false
             closing = true
             context.write(data, promise: promise)
             tearDown(context: context)
+        case .end where draining:
+            // Its head went out before the shutdown began: wait for the client's next request.
+            requestOpen = false
+            context.write(data, promise: promise)
+            schedule(drainWindow, context: context)
         case .end:
             requestOpen = false
             context.write(data, promise: promise)

@@ -102,9 +102,20 @@ struct HardeningServerTests {
             "python3", RepositoryPaths.path("Tests/CreditServerTests/Clients/drain_client.py"), String(server.port), ServerProcess.scorerKey,
             bodyFile, "16", "20",
         ]
+        let progress = Pipe()
         client.standardOutput = output
+        client.standardError = progress
         try client.run()
-        try await Task.sleep(for: .milliseconds(800))
+        // Every worker has its connection and an answer: then SIGTERM, under load.
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(60)
+        while !String(decoding: seen, as: UTF8.self).contains("ready"), Date() < deadline {
+            let chunk = progress.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        #expect(String(decoding: seen, as: UTF8.self).contains("ready"))
+        try await Task.sleep(for: .milliseconds(300))
         server.process.terminate()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         client.waitUntilExit()

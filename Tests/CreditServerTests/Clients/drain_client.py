@@ -3,7 +3,10 @@ in full and got no answer (a reset or an end of stream instead of a response).
 
 Each worker keeps one connection and sends POSTs back to back (a new event id each); after a
 response with `Connection: close` it reconnects; a refused connection (the listener is closed)
-ends the worker. Prints one JSON object: answered statuses, dropped count, refused count.
+ends the worker. Once every worker has had an answer on its connection, "ready" goes to standard
+error (the test shuts the server down after it, so no connection is still waiting in the kernel's
+accept queue, which the kernel resets when the listener closes). Prints one JSON object: answered
+statuses, dropped count, refused count.
 usage: drain_client.py PORT KEY BODY_FILE WORKERS SECONDS
 """
 import json
@@ -17,6 +20,7 @@ template = open(body_file, encoding="utf-8").read()
 lock = threading.Lock()
 result = {"statuses": {}, "dropped": 0, "refused": 0, "answered_201": 0}
 counter = [0]
+established = [0]
 
 
 def next_body():
@@ -50,6 +54,7 @@ def read_response(conn):
 def worker():
     deadline = time.time() + seconds
     conn = None
+    first = True
     while time.time() < deadline:
         if conn is None:
             try:
@@ -79,6 +84,12 @@ def worker():
             result["statuses"][str(status)] = result["statuses"].get(str(status), 0) + 1
             if status == 201:
                 result["answered_201"] += 1
+            if first:
+                first = False
+                established[0] += 1
+                if established[0] == workers:
+                    sys.stderr.write("ready\n")
+                    sys.stderr.flush()
         if close:
             conn.close()
             conn = None
