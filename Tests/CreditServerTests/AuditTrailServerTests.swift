@@ -61,11 +61,7 @@ struct AuditTrailServerTests {
         let verify = try credit(["audit", "verify", "--store", server.storePath, "--key-file", server.keyPath])
         #expect(verify.status == 65)
         #expect(verify.stdout.contains("its stored response differs from the one the chain records (edited)"), "\(verify.stdout)")
-        let replay = try credit([
-            "replay", "--store", server.storePath, "--key-file", server.keyPath,
-            "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
-            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
-        ])
+        let replay = try server.replay()
         #expect(replay.status == 65, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("DIFFERS \(id)"))
     }
@@ -95,21 +91,13 @@ struct AuditTrailServerTests {
 
         let verify = try credit(["audit", "verify", "--store", server.storePath, "--key-file", server.keyPath])
         #expect(verify.status == 0 && verify.stdout.contains("erasures: 1 rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
-        let replay = try credit([
-            "replay", "--store", server.storePath, "--key-file", server.keyPath,
-            "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
-            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
-        ])
+        let replay = try server.replay()
         #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("3 identical, 0 differing, 0 undecryptable, 2 erased, 0 made with other versions"), "\(replay.stdout)")
         for id in ids["usr-1"]! { #expect(replay.stdout.contains("ERASED \(id)")) }
         // A key deleted behind the store's back is tampering, not an erasure.
         try sqlite(server.storePath, "DELETE FROM subject_keys WHERE user_id = 'usr-2'")
-        let tampered = try credit([
-            "replay", "--store", server.storePath, "--key-file", server.keyPath,
-            "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
-            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
-        ])
+        let tampered = try server.replay()
         #expect(tampered.status == 65 && tampered.stdout.contains("2 undecryptable, 2 erased"), "\(tampered.stdout)")
         let refused = try credit([
             "store", "erase", "--config", server.directory.path("server.json"), "--user-id", "usr\u{7}1", "--requested-by", "dpo", "--reason", "r",

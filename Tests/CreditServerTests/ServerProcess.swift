@@ -94,6 +94,14 @@ final class ServerProcess: @unchecked Sendable {
 
     struct ServerStartFailure: Error { var output: String }
 
+    /// `credit replay` of this server's store with the service's model (or `model`) and policy.
+    func replay(model: String = "models/pd-german-credit-scorecard/1.0.0/model.json") throws -> Run {
+        try credit([
+            "replay", "--store", storePath, "--key-file", keyPath, "--model", RepositoryPaths.path(model),
+            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
+        ])
+    }
+
     /// Sends SIGTERM and waits for the process to exit; returns its status.
     @discardableResult
     func stop() -> Int32 {

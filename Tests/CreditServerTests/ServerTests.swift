@@ -204,17 +204,9 @@ struct ServerTests {
         func verify() throws -> Run { try credit(["audit", "verify", "--store", server.storePath, "--key-file", server.keyPath]) }
         let clean = try verify()
         #expect(clean.status == 0 && clean.stdout.contains("credit_scores: 5 rows, chain intact"), "\(clean.stdout)\(clean.stderr)")
-        let replay = try credit([
-            "replay", "--store", server.storePath, "--key-file", server.keyPath,
-            "--model", RepositoryPaths.path("models/pd-german-credit-scorecard/1.0.0/model.json"),
-            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
-        ])
+        let replay = try server.replay()
         #expect(replay.status == 0 && replay.stdout.contains("5 identical, 0 differing, 0 undecryptable, 0 erased, 0 made with other versions"), "\(replay.stdout)\(replay.stderr)")
-        let otherModel = try credit([
-            "replay", "--store", server.storePath, "--key-file", server.keyPath,
-            "--model", RepositoryPaths.path("models/pd-german-credit/1.0.0/model.json"),
-            "--policy", RepositoryPaths.path("models/policy-id-online-lending/1.0.0/policy.json"),
-        ])
+        let otherModel = try server.replay(model: "models/pd-german-credit/1.0.0/model.json")
         #expect(otherModel.stdout.contains("0 identical, 0 differing, 0 undecryptable, 0 erased, 5 made with other versions"))
 
         let queue = try DatabaseQueue(path: server.storePath)
