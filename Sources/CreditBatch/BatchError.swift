@@ -20,6 +20,8 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyRejects(limit: Int, summary: ScoringSummary)
     /// A decision run rejected more rows than `--max-rejects` allows; the run stopped.
     case tooManyDecisionRejects(limit: Int, summary: DecisionSummary)
+    /// Shard outputs cannot be merged: the set does not reconcile, or a file disagrees with its summary.
+    case shardsNotMergeable(String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum BatchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyRejects(let limit, let summary):
             return "stopped: \(summary.rowsRejected) rows rejected, more than the limit of \(limit) "
                 + "(read \(summary.rowsRead), scored \(summary.rowsScored)); see the rejects file"
+        case .shardsNotMergeable(let detail): return "cannot merge the shards: \(detail)"
         case .tooManyDecisionRejects(let limit, let summary):
             return "stopped: \(summary.rowsRejected) rows rejected, more than the limit of \(limit) "
                 + "(read \(summary.rowsRead), decided \(summary.rowsDecided)); see the rejects file"

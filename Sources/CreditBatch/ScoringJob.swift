@@ -111,6 +111,10 @@ public struct ScoringSummary: Sendable, Equatable, Codable {
     public var resumedAfterRow: Int?
     /// Input bytes consumed.
     public var bytesRead = 0
+    /// With a shard: the 1-based positions, among this shard's rows in input order, of the rows
+    /// rejected. With the counts, this is what puts shard outputs back in input order
+    /// (``ShardReconciler``). `nil` for an unsharded run.
+    public var rejectedShardPositions: [Int]?
 
     /// `true` when every row read was either scored or rejected.
     public var reconciles: Bool { rowsRead == rowsScored + rowsRejected }
@@ -345,6 +349,11 @@ final class ScoreSink {
             try sqlite.append(scored: Array(batch.scoredRows.prefix(scored)), rejected: Array(batch.rejectedRows.prefix(rejected)))
         }
         if let collector { for row in batch.scoredRows.prefix(scored) { collector(row) } }
+        if summary.shard != nil {
+            let before = summary.rowsRead
+            summary.rejectedShardPositions = summary.rejectedShardPositions ?? []
+            summary.rejectedShardPositions?.append(contentsOf: batch.marks.prefix(rejected).map { before + $0.rowsRead })
+        }
         summary.rowsRead += read
         summary.rowsScored += scored
         summary.rowsRejected += rejected

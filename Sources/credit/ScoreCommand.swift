@@ -89,13 +89,14 @@ struct ScoreCommand: AsyncParsableCommand {
         var options = ScoringJobOptions(input: input, output: output)
         (options.keep, options.maxRejects, options.shard, options.reasons) = (keep?.names, maxRejects, shard?.shard, reasons)
         options.csv.delimiter = delimiterByte ?? UInt8(ascii: ",")
+        let bundle = try reportingErrors { try ModelFileLoader.load(path: model) }
         let result: ScoringSummary
         do {
-            result = try await ScoringJob.run(bundle: try ModelFileLoader.load(path: model), options: options) { progress.update($0) }
+            result = try await ScoringJob.run(bundle: bundle, options: options) { progress.update($0) }
         } catch let BatchError.tooManyRejects(limit, partial) {
             progress.finish()
             let exitCode = reportedExitCode(for: BatchError.tooManyRejects(limit: limit, summary: partial))
-            try writeSummary(partial, started: started, stopped: "more than \(limit) rows rejected")
+            try writeSummary(partial, bundle: bundle, started: started, stopped: "more than \(limit) rows rejected")
             throw exitCode
         } catch {
             progress.finish()
@@ -105,17 +106,15 @@ struct ScoreCommand: AsyncParsableCommand {
         let shardText = result.shard.map { " (shard \($0), \(result.rowsInOtherShards) rows in other shards)" } ?? ""
         let resumeText = result.resumedAfterRow.map { " (resumed after row \($0): \(result.rowsAlreadyStored) rows already stored)" } ?? ""
         printError("\(result.source): read \(result.rowsRead), scored \(result.rowsScored), rejected \(result.rowsRejected)\(shardText)\(resumeText)")
-        try writeSummary(result, started: started, stopped: nil)
+        try writeSummary(result, bundle: bundle, started: started, stopped: nil)
     }
 
     /// Writes `--summary`, after the outcome was printed; a summary that cannot be written exits 74.
-    private func writeSummary(_ result: ScoringSummary, started: Date, stopped: String?) throws {
+    private func writeSummary(_ result: ScoringSummary, bundle: ModelBundle, started: Date, stopped: String?) throws {
         guard let summary else { return }
-        let elapsed = Date().timeIntervalSince(started)
-        let report = SummaryReport(
-            summary: result, output: output, elapsedSeconds: elapsed,
-            rowsPerSecond: elapsed > 0 ? Double(result.rowsRead + result.rowsInOtherShards) / elapsed : 0,
-            reconciles: result.reconciles, stoppedBecause: stopped)
+        let report = ScoringRunReport(
+            summary: result, input: input, output: output, bundle: bundle, elapsedSeconds: Date().timeIntervalSince(started),
+            stoppedBecause: stopped)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
@@ -125,16 +124,6 @@ struct ScoreCommand: AsyncParsableCommand {
             throw ExitStatus.ioError
         }
     }
-}
-
-/// The JSON written by `--summary`.
-struct SummaryReport: Encodable {
-    var summary: ScoringSummary
-    var output: ScoringOutput
-    var elapsedSeconds: Double
-    var rowsPerSecond: Double
-    var reconciles: Bool
-    var stoppedBecause: String?
 }
 
 /// The size of the file at `path`, if it can be read.
