@@ -9,7 +9,7 @@ public enum Erasure {
     public static func run(configuration: ServerConfiguration, userId: String, requestedBy: String, reason: String) throws -> ErasureReport {
         let store = try DecisionStore(
             path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()), create: false,
-            checkpoints: try configuration.checkpointLog { _ in })
+            checkpoints: try configuration.checkpointLog { _, _ in })
         return try store.erase(ErasureRequest(
             id: UUID().uuidString.lowercased(), createdAt: ScoreService.utcTimestamp(), userId: userId, requestedBy: requestedBy, reason: reason))
     }

@@ -52,7 +52,11 @@ public struct ServerConfiguration: Sendable, Decodable {
     /// File holding the store secret (32 bytes, base64), or the environment variable that does.
     public var storeKeyFile: String?
     public var storeKeyEnvironment: String?
-    public var apiKeys: [APIKey]
+    /// The API keys (SHA-256 and role), here and/or in `apiKeysFile`.
+    public var apiKeys: [APIKey]?
+    /// A JSON file holding more API keys, as an array like `apiKeys`: mounted from a Kubernetes
+    /// Secret, so the hashes and roles need not be in the ConfigMap.
+    public var apiKeysFile: String?
     /// Optional JWT verification for calls through the gateway.
     public var jwt: JWT?
     /// Largest request body accepted (default 64 KiB).
@@ -117,6 +121,10 @@ public struct ServerConfiguration: Sendable, Decodable {
         func resolve(_ file: String) -> String { file.hasPrefix("/") ? file : base.appendingPathComponent(file).path }
         configuration.model = resolve(configuration.model)
         configuration.policy = resolve(configuration.policy)
+        let scheme = configuration.store.prefix { $0 != ":" }.lowercased()
+        if configuration.store.contains("://"), scheme == "postgresql" || scheme == "postgres" {
+            throw ConfigurationProblem("\(path): store: this build serves a SQLite store only; a PostgreSQL store URL is not supported yet")
+        }
         configuration.store = resolve(configuration.store)
         configuration.storeKeyFile = configuration.storeKeyFile.map(resolve)
         configuration.checkpointKeyFile = configuration.checkpointKeyFile.map(resolve)
@@ -125,8 +133,21 @@ public struct ServerConfiguration: Sendable, Decodable {
             throw ConfigurationProblem("\(path): checkpointLog and a checkpoint key (checkpointKeyFile or checkpointKeyEnvironment) go together")
         }
         guard (0...65535).contains(configuration.port) else { throw ConfigurationProblem("\(path): port must be 0 to 65535") }
-        guard !configuration.apiKeys.isEmpty else { throw ConfigurationProblem("\(path): apiKeys: at least one key is needed") }
-        for key in configuration.apiKeys {
+        if let file = configuration.apiKeysFile.map(resolve) {
+            configuration.apiKeysFile = file
+            let keys: [APIKey]
+            do { keys = try JSONDecoder().decode([APIKey].self, from: try Data(contentsOf: URL(fileURLWithPath: file))) } catch let error as DecodingError {
+                let problem = DecodingProblem(error)
+                throw ConfigurationProblem("\(file): \(problem.path.isEmpty ? "" : "\(problem.path): ")\(problem.problem) (expected an array of API keys)")
+            } catch {
+                throw ConfigurationProblem("\(path): apiKeysFile cannot be read")
+            }
+            configuration.apiKeys = (configuration.apiKeys ?? []) + keys
+        }
+        let keys = configuration.apiKeys ?? []
+        guard !keys.isEmpty else { throw ConfigurationProblem("\(path): apiKeys: at least one key is needed (in apiKeys or apiKeysFile)") }
+        guard Set(keys.map(\.id)).count == keys.count else { throw ConfigurationProblem("\(path): apiKeys: two keys have one id") }
+        for key in keys {
             // ASCII hex only: Character.isHexDigit also accepts full-width digits.
             let isHex = key.sha256.utf8.count == 64 && key.sha256.utf8.allSatisfy { byte in
                 (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
@@ -172,8 +193,9 @@ public struct ServerConfiguration: Sendable, Decodable {
         }
     }
 
-    /// The checkpoint log, when a checkpoint key is configured; each checkpoint is also given to `emit`.
-    public func checkpointLog(emit: @escaping @Sendable (Checkpoint) -> Void) throws(ConfigurationProblem) -> CheckpointLog? {
+    /// The checkpoint log, when a checkpoint key is configured; each checkpoint is also given to
+    /// `emit`, with whether it reached the log.
+    public func checkpointLog(emit: @escaping @Sendable (Checkpoint, Bool) -> Void) throws(ConfigurationProblem) -> CheckpointLog? {
         guard let path = checkpointLog else { return nil }
         do {
             let text = try SecretText.read(file: checkpointKeyFile, environment: checkpointKeyEnvironment, what: "checkpoint key")

@@ -72,11 +72,16 @@ public struct CheckpointSigner: Sendable {
 public final class CheckpointLog: Sendable {
     private let signer: CheckpointSigner
     private let descriptor: Int32
-    private let emit: @Sendable (Checkpoint) -> Void
+    private let emit: @Sendable (_ checkpoint: Checkpoint, _ written: Bool) -> Void
 
     /// Opens (or creates, mode 0600) the log at `path`.
     /// - Throws: ``StoreError/database(_:)`` when the file cannot be opened for appending.
-    public init(path: String, signer: CheckpointSigner, emit: @escaping @Sendable (Checkpoint) -> Void = { _ in }) throws(StoreError) {
+    /// `emit` is told every checkpoint signed, and whether it was written whole to the log (a full
+    /// disk, say, leaves the chain ahead of its last checkpoint: the checkpoint lag an operator
+    /// watches).
+    public init(
+        path: String, signer: CheckpointSigner, emit: @escaping @Sendable (_ checkpoint: Checkpoint, _ written: Bool) -> Void = { _, _ in }
+    ) throws(StoreError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .database("checkpoint log \(path) cannot be opened: \(String(cString: strerror(errno)))") }
         (self.descriptor, self.signer, self.emit) = (fd, signer, emit)
@@ -90,8 +95,8 @@ public final class CheckpointLog: Sendable {
         for (chain, seq, head) in heads {
             let checkpoint = signer.sign(chain: chain, seq: seq, head: head, time: time)
             let line = Array((checkpoint.jsonLine() + "\n").utf8)
-            _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            emit(checkpoint)
+            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            emit(checkpoint, written == line.count)
         }
     }
 

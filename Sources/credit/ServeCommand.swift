@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @Option(name: .long, help: "Server configuration file (JSON).") var config: String
+    @Flag(name: .long, help: "Check the configuration, model and policy, print what would be served, and exit (before a rollout).")
+    var check = false
 
     func run() async throws {
         let configuration: ServerConfiguration
@@ -29,10 +31,17 @@ struct ServeCommand: AsyncParsableCommand {
             printError("\(error)")
             throw ExitStatus.dataError
         }
+        if check {
+            let engine = try reportingErrors {
+                RiskEngine(model: try ModelFileLoader.load(path: configuration.model), policy: try PolicyFileLoader.load(path: configuration.policy))
+            }
+            print("configuration valid: \(engine.reference) on \(configuration.host):\(configuration.port), \((configuration.apiKeys ?? []).count) API keys")
+            return
+        }
         let level = Logger.Level(rawValue: configuration.logLevel ?? "info") ?? .info
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(ScoreServer.metricsFactory(registry: registry))
         let logger = Logger(label: "credit.serve")
         do {
             try await ScoreServer.run(configuration: configuration, registry: registry, logger: logger) { port in

@@ -25,7 +25,7 @@ struct CheckpointTests {
     private func store(_ directory: TemporaryDirectory) throws -> (path: String, log: String, backup: String) {
         let path = directory.path("store.db"), log = directory.path("checkpoints.jsonl"), backup = directory.path("backup.db")
         let emitted = LockedLines()
-        let checkpoints = try CheckpointLog(path: log, signer: try CheckpointSigner(base64: keys.privateKey)) { emitted.append($0.jsonLine()) }
+        let checkpoints = try CheckpointLog(path: log, signer: try CheckpointSigner(base64: keys.privateKey)) { checkpoint, written in if written { emitted.append(checkpoint.jsonLine()) } }
         do {
             let store = try DecisionStore(path: path, secret: secret, checkpoints: checkpoints)
             _ = try store.record((1...4).map(decision))
