@@ -21,10 +21,12 @@ fail() { echo "deploy/check: $*" >&2; exit 1; }
 
 # Tools: promtool (Debian's prometheus), kubernetes-validate (PyPI), kubectl with kustomize v5.
 if ! command -v promtool >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 python3 -c "import kubernetes_validate" 2>/dev/null || python3 -m pip install -q "kubernetes-validate==1.37.0"
+command -v kubectl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl >/dev/null 2>&1 || true
 command -v kubectl >/dev/null || fail "kubectl (with kustomize v5) is needed to render the kustomizations"
+kubectl version --client 2>/dev/null | grep -q "Kustomize Version: v5" || fail "kubectl's kustomize must be v5 (the kustomizations use labels: and patches:)"
 
 echo "== image"
 dockerfile=deploy/Dockerfile

@@ -81,15 +81,17 @@ public enum ScoreServer {
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
         let limits = configuration.connectionLimits
         logger.info("serving", metadata: ["engine": "\(engine.reference)", "store": "\(URL(fileURLWithPath: store.path).lastPathComponent)"])
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [
+                ProtocolErrorHandler(),
+                RequestDeadlineHandler(headTimeout: .seconds(limits.headerSeconds), bodyTimeout: .seconds(limits.bodySeconds)),
+                GracefulDrainHandler(drainWindow: .seconds(limits.drainSeconds)),
+            ],
+            idleTimeout: .seconds(limits.idleSeconds))
+        let server: HTTPServerBuilder = try configuration.tls.map { try ServiceTLS(settings: $0, logger: logger).serverBuilder(http1: http1) } ?? .http1(configuration: http1)
         return Application(
             router: router,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [
-                    ProtocolErrorHandler(),
-                    RequestDeadlineHandler(headTimeout: .seconds(limits.headerSeconds), bodyTimeout: .seconds(limits.bodySeconds)),
-                    GracefulDrainHandler(drainWindow: .seconds(limits.drainSeconds)),
-                ],
-                idleTimeout: .seconds(limits.idleSeconds))),
+            server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),

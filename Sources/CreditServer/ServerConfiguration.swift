@@ -76,6 +76,21 @@ public struct ServerConfiguration: Sendable, Decodable {
     /// (defaults 20 and 2).
     public var failedAuthentication: RateLimit?
 
+    /// TLS terminated in the service; plain HTTP when absent (TLS at the ingress or mesh).
+    public var tls: TLS?
+
+    /// The service's certificate and key, and the CA of client certificates to require.
+    public struct TLS: Codable, Sendable {
+        /// PEM certificate chain, the service's certificate first.
+        public var certificateFile: String
+        /// PEM private key of the certificate (not readable by other users).
+        public var privateKeyFile: String
+        /// PEM CA certificates: when set, every client must present a certificate they signed.
+        public var clientCAFile: String?
+        /// How often, at most, the files are checked for a change (on a new connection). Default 30.
+        public var reloadSeconds: Int?
+    }
+
     /// A token bucket's rate and burst.
     public struct RateLimit: Codable, Sendable {
         public var ratePerSecond: Double?
@@ -129,6 +144,11 @@ public struct ServerConfiguration: Sendable, Decodable {
         configuration.storeKeyFile = configuration.storeKeyFile.map(resolve)
         configuration.checkpointKeyFile = configuration.checkpointKeyFile.map(resolve)
         configuration.checkpointLog = configuration.checkpointLog.map(resolve)
+        if var tls = configuration.tls {
+            (tls.certificateFile, tls.privateKeyFile, tls.clientCAFile) = (resolve(tls.certificateFile), resolve(tls.privateKeyFile), tls.clientCAFile.map(resolve))
+            if let seconds = tls.reloadSeconds, !(1...3600).contains(seconds) { throw ConfigurationProblem("\(path): tls.reloadSeconds must be 1 to 3600") }
+            configuration.tls = tls
+        }
         if (configuration.checkpointKeyFile != nil || configuration.checkpointKeyEnvironment != nil) != (configuration.checkpointLog != nil) {
             throw ConfigurationProblem("\(path): checkpointLog and a checkpoint key (checkpointKeyFile or checkpointKeyEnvironment) go together")
         }
