@@ -105,6 +105,11 @@ let package = Package(
         ),
 
         .target(
+            name: "CreditInterchange",
+            dependencies: ["CreditEngine", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CreditStore",
             dependencies: [
                 "CreditCore",
@@ -141,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "credit",
             dependencies: [
-                "CreditBatch", "CreditServer", "CreditStore", "CGlibcMalloc",
+                "CreditBatch", "CreditServer", "CreditStore", "CreditInterchange", "CGlibcMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -222,6 +227,15 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             exclude: ["Clients"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditInterchangeTests",
+            dependencies: [
+                "CreditInterchange", "CreditEngine", "CreditTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import CreditBatch
 import CreditCSV
 import CreditEngine
+import CreditInterchange
 import CreditSQLite
 import CreditStore
 import Foundation
@@ -32,7 +33,7 @@ func reportedExitCode(for error: any Error) -> ExitCode {
         return ExitStatus.dataError
     case let error as CSVError:
         return exitCode(error)
-    case is ModelLoadError, is PolicyLoadError, is StoreError, is JDMImport.Failure, is DecodingError, is FitError, is MetricError, is RecordError, is ConfigurationError:
+    case is ModelLoadError, is PolicyLoadError, is StoreError, is JDMImport.Failure, is DecodingError, is FitError, is MetricError, is RecordError, is ConfigurationError, is InterchangeError:
         return ExitStatus.dataError
     default:
         return ExitStatus.internalError
