@@ -35,6 +35,7 @@ public enum PMMLExporter {
         xml.open("PMML", ["xmlns": "http://www.dmg.org/PMML-4_4", "version": "4.4"])
         xml.open("Header", ["description": "\(file.modelId) \(file.modelVersion) (\(file.kind)), exported by CreditEngine"])
         xml.empty("Application", ["name": "CreditEngine", "version": "1"])
+        xml.empty("Extension", ["extender": "CreditEngine", "name": PMMLMetadata.extensionName, "value": try PMMLMetadata(file).json()])
         xml.close("Header")
         if let scorecard = file.scorecard {
             try scorecardModel(scorecard, file: file, into: &xml)

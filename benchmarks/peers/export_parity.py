@@ -213,8 +213,17 @@ def main():
             for dialect in ["sqlite", "duckdb"]:
                 query = run([options.credit, "export", "--model", model, "--format", "sql", "--dialect", dialect, "--out", "-"]).stdout
                 compare(name, dialect, expected, sql_answers(query, header, rows, numeric, dialect), scorecard, problems)
+            # Round trip: the PMML imported back scores every row byte for byte as the original.
+            imported = os.path.join(work, f"{name}.imported.json")
+            run([options.credit, "import", "--format", "pmml", "--in", pmml, "--out", imported])
+            again = os.path.join(work, f"{name}.again.csv")
+            run([options.credit, "score", "--model", imported, "--data", data, "--out", again, "--keep", "id", "--quiet"]
+                + (["--reasons", "4"] if scorecard else []))
+            for suffix in ["", ".rejects.csv"]:
+                if open(out + suffix, "rb").read() != open(again + suffix, "rb").read():
+                    problems.append(f"{name}: the imported model's {'rejects' if suffix else 'scores'} differ from the original's")
             refused = sum(answer is None for answer in answers.values())
-            print(f"{name}: {len(rows)} rows, {len(rows) - refused} scored and {refused} refused alike by credit score, jpmml-evaluator, SQLite and DuckDB"
+            print(f"{name}: {len(rows)} rows, {len(rows) - refused} scored and {refused} refused alike by credit score, jpmml-evaluator, SQLite, DuckDB and the re-imported model"
                   if not problems else f"{name}: compared")
             if name not in MODELS:
                 continue

@@ -37,6 +37,11 @@ public struct Bin: Sendable, Equatable, Codable {
     /// Share of events in the bin (0 for an empty bin).
     public var eventRate: Double { count == 0 ? 0 : Double(events) / Double(count) }
 
+    /// A bin with its counts and evidence as recorded (a model read from another format).
+    package init(values: Values, count: Int, events: Int, weightOfEvidence: Double, informationValue: Double) {
+        (self.values, self.count, self.events, self.weightOfEvidence, self.informationValue) = (values, count, events, weightOfEvidence, informationValue)
+    }
+
     /// A bin with counts; WoE and IV from the feature totals.
     init(values: Values, count: Int, events: Int, totalEvents: Int, totalNonEvents: Int) {
         self.values = values

@@ -15,6 +15,11 @@ public struct FeatureBinning: Sendable, Equatable, Codable {
     /// Kolmogorov-Smirnov statistic of the binned feature.
     public var ks: Double
 
+    /// A binning as recorded.
+    package init(name: String, isNumeric: Bool, bins: [Bin], informationValue: Double, gini: Double, ks: Double) {
+        (self.name, self.isNumeric, self.bins, self.informationValue, self.gini, self.ks) = (name, isNumeric, bins, informationValue, gini, ks)
+    }
+
     /// The index of the bin `value` falls in, or `nil` for a category that is in no bin (an
     /// unseen category: the caller's policy decides) or a value of the wrong kind.
     public func binIndex(for value: FeatureValue) -> Int? {

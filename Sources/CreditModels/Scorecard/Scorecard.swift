@@ -42,6 +42,11 @@ public struct Characteristic: Sendable, Equatable, Codable {
 
     /// The characteristic's name.
     public var name: String { binning.name }
+
+    /// A characteristic as recorded.
+    package init(binning: FeatureBinning, coefficient: Double, points: [Int], reason: ReasonCode, unseenCategoryAsMissing: Bool) {
+        (self.binning, self.coefficient, self.points, self.reason, self.unseenCategoryAsMissing) = (binning, coefficient, points, reason, unseenCategoryAsMissing)
+    }
     /// The most points any bin gives.
     public var maxPoints: Int { points.max() ?? 0 }
 }
@@ -75,6 +80,11 @@ public struct Scorecard: Sendable, Equatable, Codable {
     public var characteristics: [Characteristic]
     /// The scaling of points.
     public var scaling: ScoreScaling
+
+    /// A scorecard as recorded.
+    package init(intercept: Double, basePoints: Int, characteristics: [Characteristic], scaling: ScoreScaling) {
+        (self.intercept, self.basePoints, self.characteristics, self.scaling) = (intercept, basePoints, characteristics, scaling)
+    }
 
     /// The probability of default at `total` points.
     public func probabilityOfDefault(totalPoints total: Int) -> Double {
