@@ -192,8 +192,38 @@ def main():
         run([options.credit, "fit", "--scorecard", "--data", training, "--target", "creditability", "--event", "bad",
              "--special=-1", "--special-categories", "unknown purpose", "--model-id", "pd-special-scorecard",
              "--model-version", "1.0.0", "--out", special])
-        for name in MODELS + ["pd-special-scorecard"]:
-            model = special if name == "pd-special-scorecard" else f"models/{name}/1.0.0/model.json"
+        # A logistic model that imputes a missing number and scores a missing or unseen category as
+        # a level: the shipped model's PMML with those treatments, imported.
+        shipped_pmml = os.path.join(work, "shipped-logistic.pmml")
+        run([options.credit, "export", "--model", "models/pd-german-credit/1.0.0/model.json", "--format", "pmml", "--out", shipped_pmml])
+        text = open(shipped_pmml).read()
+        text = text.replace('<MiningField invalidValueTreatment="returnInvalid" missingValueTreatment="returnInvalid" name="duration_in_month"/>',
+                            '<MiningField invalidValueTreatment="returnInvalid" missingValueReplacement="18.5" missingValueTreatment="asValue" name="duration_in_month"/>')
+        text = text.replace('<MiningField invalidValueTreatment="returnInvalid" missingValueTreatment="returnInvalid" name="purpose"/>',
+                            '<MiningField invalidValueReplacement="others" invalidValueTreatment="asValue" missingValueReplacement="car (new)" missingValueTreatment="asValue" name="purpose"/>')
+        if text.count("asValue") != 6:  # both MiningSchemas of the chain
+            sys.exit("the shipped logistic PMML no longer has the MiningFields this script edits")
+        policy_pmml = os.path.join(work, "policy.pmml")
+        open(policy_pmml, "w").write(text)
+        policy = os.path.join(work, "policy.json")
+        run([options.credit, "import", "--format", "pmml", "--in", policy_pmml, "--out", policy, "--model-id", "pd-policy-logistic", "--model-version", "1.0.0"])
+        # A scorecard that refuses an unseen purpose instead of scoring it as missing.
+        shipped_card = os.path.join(work, "shipped-card.pmml")
+        run([options.credit, "export", "--model", "models/pd-german-credit-scorecard/1.0.0/model.json", "--format", "pmml", "--out", shipped_card])
+        text = open(shipped_card).read()
+        start = text.index('name="purpose_points"')
+        end = text.index("</Characteristic>", start)
+        block = text[start:end]
+        catch_all = block.rindex("<Attribute")
+        text = text[:start] + block[:catch_all].rstrip(" ") + text[end:]
+        text = text.replace('<MiningField invalidValueTreatment="asIs" name="purpose"/>', '<MiningField invalidValueTreatment="returnInvalid" name="purpose"/>')
+        strict_pmml = os.path.join(work, "strict.pmml")
+        open(strict_pmml, "w").write(text)
+        strict = os.path.join(work, "strict.json")
+        run([options.credit, "import", "--format", "pmml", "--in", strict_pmml, "--out", strict, "--model-id", "pd-strict-scorecard", "--model-version", "1.0.0"])
+        variants = {"pd-special-scorecard": special, "pd-policy-logistic": policy, "pd-strict-scorecard": strict}
+        for name in MODELS + list(variants):
+            model = variants.get(name, f"models/{name}/1.0.0/model.json")
             document = json.load(open(model))
             scorecard = document["kind"] == "scorecard"
             if scorecard:
