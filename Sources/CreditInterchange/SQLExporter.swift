@@ -28,7 +28,7 @@ public enum SQLExporter {
             return scorecardQuery(scorecard, file: file, writer: writer, table: writer.identifier(table), kept: kept)
         }
         guard let model = file.model else { throw .unsupported(path: "kind", detail: "the model file has neither a model nor a scorecard") }
-        return try logisticQuery(model, file: file, writer: writer, table: writer.identifier(table), kept: kept)
+        return try logisticQuery(model, file: file, dialect: dialect, writer: writer, table: writer.identifier(table), kept: kept)
     }
 
     private static func scorecardQuery(_ scorecard: Scorecard, file: ModelFile, writer: Writer, table: String, kept: [String]) -> String {
@@ -99,7 +99,7 @@ public enum SQLExporter {
         return "CASE " + branches.joined(separator: " ") + " ELSE \(unseen) END"
     }
 
-    private static func logisticQuery(_ model: LogisticModel, file: ModelFile, writer: Writer, table: String, kept: [String]) throws(InterchangeError) -> String {
+    private static func logisticQuery(_ model: LogisticModel, file: ModelFile, dialect: Dialect, writer: Writer, table: String, kept: [String]) throws(InterchangeError) -> String {
         var terms: [String] = []
         for feature in model.features {
             let column = writer.identifier(feature.name)
@@ -130,7 +130,14 @@ public enum SQLExporter {
         sql += "((\(writer.double(0)) + \(writer.double(model.intercept)))" + terms.map { "\n      + " + $0 }.joined() + ") AS credit_eta\n  FROM \(table)\n)\n"
         sql += "SELECT " + kept.map { $0 + ", " }.joined()
         // σ(η) as CreditEngine computes it: 1 / (1 + e^−η) for η ≥ 0, e^η / (1 + e^η) below.
-        sql += "CASE WHEN credit_eta >= 0 THEN 1.0 / (1.0 + exp(-credit_eta)) ELSE exp(credit_eta) / (1.0 + exp(credit_eta)) END AS probability_of_default,\n"
+        if dialect == .postgresql {
+            // PostgreSQL raises an error where exp underflows instead of giving 0: past the normal
+            // range the PD is 1 (e^−η vanishes next to 1) or 0 (below 1e−307, written as 0).
+            sql += "CASE WHEN credit_eta > 708 THEN 1.0 WHEN credit_eta >= 0 THEN 1.0 / (1.0 + exp(-credit_eta)) "
+                + "WHEN credit_eta < -708 THEN 0.0 ELSE exp(credit_eta) / (1.0 + exp(credit_eta)) END AS probability_of_default,\n"
+        } else {
+            sql += "CASE WHEN credit_eta >= 0 THEN 1.0 / (1.0 + exp(-credit_eta)) ELSE exp(credit_eta) / (1.0 + exp(credit_eta)) END AS probability_of_default,\n"
+        }
         sql += "  \(writer.double(file.scaling.baseScore)) + \(writer.double(file.scaling.factor)) * (-credit_eta - \(writer.double(Double.log(file.scaling.baseOdds)))) AS score\n"
         sql += "FROM credit_eta;\n"
         return sql

@@ -7,7 +7,8 @@ cells, unseen categories and extreme amounts mixed in:
     refuses invalid PMML), passes its `verify()` against the embedded ModelVerification, and
     scores every row: PD within 1e-12 (relative), score within 1e-12 (exactly, for scorecards),
     reason codes identical, and the same rows refused;
-  * SQL: `credit export --format sql` run in SQLite (Python's sqlite3) and DuckDB on the same rows:
+  * SQL: `credit export --format sql` run in SQLite (Python's sqlite3), DuckDB and a throwaway
+    PostgreSQL server (initdb on 127.0.0.1 and a free port) on the same rows:
     the same numbers, with NULL exactly where `credit score` rejects.
 
 Writes a fixture (a sample of rows with jpmml's answers, the exported PMML's SHA-256 and the
@@ -153,6 +154,56 @@ def sql_answers(query, header, rows, numeric, engine):
     return answers
 
 
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of its own: initdb into a temporary directory, listening on 127.0.0.1 and
+    a free port, run as the postgres user when this script runs as root, removed afterwards."""
+
+    def __init__(self):
+        import glob
+        import shutil
+        import socket
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not bins:
+            sys.exit("PostgreSQL's server is not installed (Debian: apt-get install postgresql)")
+        self.bin = os.path.dirname(bins[-1])
+        self.directory = tempfile.mkdtemp(prefix="creditengine-pg-")
+        os.chmod(self.directory, 0o777)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.data = os.path.join(self.directory, "data")
+        subprocess.run(self.prefix + [f"{self.bin}/initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                       check=True, capture_output=True)
+        subprocess.run(self.prefix + [f"{self.bin}/pg_ctl", "-D", self.data, "-w", "-l", os.path.join(self.directory, "log"), "-o",
+                       f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "start"], check=True, capture_output=True)
+        self.shutil = shutil
+
+    def psql(self, sql, stdin=None):
+        result = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                                 "-d", "postgres", "-c", sql], input=stdin, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"psql failed: {result.stderr}")
+        return result.stdout
+
+    def stop(self):
+        subprocess.run(self.prefix + [f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"], capture_output=True)
+        self.shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def postgres_answers(server, query, header, rows, numeric):
+    columns = ", ".join(f'"{name}" {"DOUBLE PRECISION" if name in numeric else "TEXT"}' for name in header)
+    buffer = []
+    for row in rows:
+        buffer.append(",".join('"' + row[name].replace('"', '""') + '"' if row[name] != "" and name not in numeric else row[name] for name in header))
+    server.psql(f"DROP TABLE IF EXISTS applications; CREATE TABLE applications ({columns})")
+    server.psql("COPY applications FROM STDIN WITH (FORMAT csv)", stdin="\n".join(buffer) + "\n")
+    answers = {}
+    for row in csv.DictReader(server.psql(query).splitlines()):
+        answers[row["id"]] = None if row["score"] == "" else row
+    return answers
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--credit", required=True)
@@ -167,6 +218,8 @@ def main():
         "sqlite": sqlite3.sqlite_version, "python": sys.version.split()[0],
         "java": subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0],
         "tolerance": TOLERANCE}, "models": {}}
+    postgres = ThrowawayPostgres()
+    fixture["provenance"]["postgresql"] = postgres.psql("SHOW server_version").splitlines()[1]
     with tempfile.TemporaryDirectory() as work:
         data = os.path.join(work, "in.csv")
         with open(data, "w", newline="") as handle:
@@ -243,6 +296,8 @@ def main():
             for dialect in ["sqlite", "duckdb"]:
                 query = run([options.credit, "export", "--model", model, "--format", "sql", "--dialect", dialect, "--out", "-"]).stdout
                 compare(name, dialect, expected, sql_answers(query, header, rows, numeric, dialect), scorecard, problems)
+            query = run([options.credit, "export", "--model", model, "--format", "sql", "--dialect", "postgresql", "--out", "-"]).stdout
+            compare(name, "postgresql", expected, postgres_answers(postgres, query, header, rows, numeric), scorecard, problems)
             # Round trip: the PMML imported back scores every row byte for byte as the original.
             imported = os.path.join(work, f"{name}.imported.json")
             run([options.credit, "import", "--format", "pmml", "--in", pmml, "--out", imported])
@@ -253,7 +308,7 @@ def main():
                 if open(out + suffix, "rb").read() != open(again + suffix, "rb").read():
                     problems.append(f"{name}: the imported model's {'rejects' if suffix else 'scores'} differ from the original's")
             refused = sum(answer is None for answer in answers.values())
-            print(f"{name}: {len(rows)} rows, {len(rows) - refused} scored and {refused} refused alike by credit score, jpmml-evaluator, SQLite, DuckDB and the re-imported model"
+            print(f"{name}: {len(rows)} rows, {len(rows) - refused} scored and {refused} refused alike by credit score, jpmml-evaluator, SQLite, DuckDB, PostgreSQL and the re-imported model"
                   if not problems else f"{name}: compared")
             if name not in MODELS:
                 continue
@@ -263,6 +318,7 @@ def main():
                 "rows": [{"input": {k: (None if row[k] == "" else (float(row[k]) if k in numeric else row[k])) for k in fields},
                           "jpmml": answers[row["id"]]} for row in sample],
             }
+    postgres.stop()
     if problems:
         for problem in problems[:40]:
             print(problem, file=sys.stderr)
