@@ -36,7 +36,7 @@ done
 user=$(grep -E '^USER ' "$dockerfile" | tail -1 | awk '{print $2}')
 case "$user" in ''|root|0|0:*) fail "$dockerfile must end as a non-root USER (found '${user}')";; esac
 grep -q -- '--static-swift-stdlib' "$dockerfile" || fail "$dockerfile must link the Swift runtime statically"
-runtime=$(grep -A2 '# runtime-packages' "$dockerfile" | grep -oE 'install -y --no-install-recommends [^&]+' | sed -e 's/.*--no-install-recommends //' -e 's/\\//g')
+runtime=$(grep -A4 '# runtime-packages' "$dockerfile" | grep -oE 'install -y --no-install-recommends [^&]+' | sed -e 's/.*--no-install-recommends //' -e 's/\\//g')
 [ -n "$runtime" ] || fail "no runtime package list found in $dockerfile"
 # Every package the runtime list pulls in (installed here as dependencies of the -dev packages).
 closure=$(python3 - $runtime <<'PY'
