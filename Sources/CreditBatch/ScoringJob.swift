@@ -170,7 +170,10 @@ public enum ScoringJob {
         path: String, bundle: ModelBundle, options: ScoringJobOptions, makeSink: (OutputLayout) throws -> ScoreSink,
         progress: (ScoringSummary) -> Void
     ) async throws -> ScoringSummary {
-        let blocks = CSVBlockReader(source: try FileByteSource(path: path), options: options.csv, blockSize: options.blockSize)
+        // An oversized row is a reject of that row; the rest of the file is scored.
+        var csv = options.csv
+        csv.oversizedRecords = .flag
+        let blocks = CSVBlockReader(source: try FileByteSource(path: path), options: csv, blockSize: options.blockSize)
         guard let first = try blocks.nextBlock(), let headerRecord = try first.firstRecord(source: blocks.sourceName) else {
             throw CSVError.emptyInput(source: blocks.sourceName)
         }
@@ -428,6 +431,10 @@ struct BlockScorer: Sendable {
             let line = record.line
             if line <= resumeAfter {
                 result.rowsAlreadyStored += 1
+                return true
+            }
+            if let problem = record.sizeProblem {
+                result.batch.reject(RecordError(.oversized(problem), at: InputLocation(source: source, line: line)), row: line)
                 return true
             }
             if let problem = record.quotingProblem {

@@ -14,12 +14,23 @@ public struct CSVBlock: Sendable {
     /// The field delimiter.
     let delimiter: UInt8
     let maxFieldBytes: Int
+    let maxFields: Int
+    let oversizedRecords: CSVReadOptions.OversizedRecords
+    /// When the block stands for one record too long to hold (skipped by the reader, flagged
+    /// oversized records only): the line it starts on. The block then has no bytes.
+    var skippedRecordLine: Int?
 
     /// The block's first record as text (the header, in the first block of an input).
     /// - Throws: ``CSVError/fieldTooLarge(_:limit:)``.
     public func firstRecord(source: String) throws -> (fields: [String], line: Int)? {
         var first: (fields: [String], line: Int)?
-        try forEachRecord(source: source) { record in
+        try forEachRecord(source: source) { record throws(CSVError) in
+            // A header cannot be rejected like a row: an oversized one stops the job.
+            if record.sizeProblem != nil {
+                throw record.hasOversizedField || skippedRecordLine != nil
+                    ? .fieldTooLarge(InputLocation(source: source, line: record.line), limit: maxFieldBytes)
+                    : .tooManyFields(InputLocation(source: source, line: record.line), limit: maxFields)
+            }
             first = ((0..<record.fieldCount).map { record.string(at: $0) }, record.line)
             return false
         }
@@ -27,7 +38,8 @@ public struct CSVBlock: Sendable {
     }
 
     /// Calls `body` once per record of the block, in order, until it returns `false`.
-    /// - Throws: ``CSVError/fieldTooLarge(_:limit:)`` or what `body` throws.
+    /// - Throws: unless oversized records are flagged, ``CSVError/fieldTooLarge(_:limit:)`` or
+    ///   ``CSVError/tooManyFields(_:limit:)``; or what `body` throws.
     public func forEachRecord(source: String, _ body: (CSVRecord) throws -> Bool) throws {
         try forEachRecord(source: source, allowPlainScan: true, body)
     }
@@ -35,7 +47,12 @@ public struct CSVBlock: Sendable {
     /// ``forEachRecord(source:_:)``; `allowPlainScan: false` forces the general state machine even
     /// where the block has no quote and no CR (for the tests that compare the two).
     func forEachRecord(source: String, allowPlainScan: Bool, _ body: (CSVRecord) throws -> Bool) throws {
-        let scanner = CSVScanner(delimiter: delimiter, maxFieldBytes: maxFieldBytes, firstLine: firstLine, borrowsInput: true)
+        let scanner = CSVScanner(delimiter: delimiter, maxFieldBytes: maxFieldBytes, maxFields: maxFields, firstLine: firstLine, borrowsInput: true)
+        if let line = skippedRecordLine {
+            scanner.markSkipped(line: line)
+            _ = try body(CSVRecord(scanner))
+            return
+        }
         try bytes.withUnsafeBytes { buffer in
             // Most files have no quotes and no CRs: then every record is a plain split.
             let plain = allowPlainScan && buffer.count > 0 && memchr(buffer.baseAddress!, 0x22, buffer.count) == nil
@@ -43,19 +60,17 @@ public struct CSVBlock: Sendable {
             var position = 0
             while true {
                 scanner.beginRecord()
-                let step: CSVScanner.Step
-                do throws(CSVScanner.FieldTooLarge) {
-                    let rest = UnsafeRawBufferPointer(rebasing: buffer[position...])
-                    step = plain ? try scanner.scanPlain(rest) : try scanner.scan(rest)
-                } catch {
-                    throw CSVError.fieldTooLarge(InputLocation(source: source, line: error.line), limit: maxFieldBytes)
-                }
-                switch step {
+                let rest = UnsafeRawBufferPointer(rebasing: buffer[position...])
+                switch plain ? scanner.scanPlain(rest) : scanner.scan(rest) {
                 case .record(let consumed):
                     position += consumed
+                    try scanner.checkSize(source: source, policy: oversizedRecords)
                     guard try body(CSVRecord(scanner)) else { return }
                 case .needMoreInput:
-                    if scanner.finish() { _ = try body(CSVRecord(scanner)) }
+                    if scanner.finish() {
+                        try scanner.checkSize(source: source, policy: oversizedRecords)
+                        _ = try body(CSVRecord(scanner))
+                    }
                     return
                 }
             }
@@ -116,9 +131,52 @@ public final class CSVBlockReader {
             }
             if let boundary = lastBoundary, boundary.offset >= blockSize { return cut(at: boundary) }
             if pending.count > blockSize + options.maxFieldBytes {
-                throw .fieldTooLarge(InputLocation(source: sourceName, line: lastBoundary?.line ?? pendingLine), limit: options.maxFieldBytes)
+                guard options.oversizedRecords == .flag else {
+                    throw .fieldTooLarge(InputLocation(source: sourceName, line: lastBoundary?.line ?? pendingLine), limit: options.maxFieldBytes)
+                }
+                // One record too long to hold: the whole records before it go out first, then it
+                // is skipped (never held) and stands as a flagged record of its own.
+                if let boundary = lastBoundary { return cut(at: boundary) }
+                return try skipOversizedRecord()
             }
             try readChunk()
+        }
+    }
+
+    /// Drops the record at the start of `pending` and the input up to its end, and returns the
+    /// empty block that stands for it.
+    private func skipOversizedRecord() throws(CSVError) -> CSVBlock {
+        var block = CSVBlock(
+            bytes: [], firstLine: pendingLine, recordsBefore: pendingRecords, offset: pendingOffset, delimiter: options.delimiter,
+            maxFieldBytes: options.maxFieldBytes, maxFields: options.maxFieldsPerRecord, oversizedRecords: options.oversizedRecords)
+        block.skippedRecordLine = pendingLine
+        var skipped = pending.count
+        pending.removeAll(keepingCapacity: true)
+        scanned = 0
+        while true {
+            let count = try source.read(into: chunk)
+            if count == 0 {
+                // The record runs to the end of the input.
+                atEnd = true
+                pendingOffset += skipped
+                pendingLine = finder.line
+                pendingRecords = pendingRecords + 1
+                return block
+            }
+            bytesRead += count
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk[0..<count])
+            if let found = finder.advance(over: bytes), let end = finder.firstBoundary {
+                // `end` closes the skipped record; what follows it in the chunk is kept.
+                pending.append(contentsOf: bytes[end.offset...])
+                scanned = pending.count
+                pendingOffset += skipped + end.offset
+                (pendingLine, pendingRecords) = (end.line, end.records)
+                if found.offset > end.offset {
+                    lastBoundary = RecordBoundaryFinder.Boundary(offset: found.offset - end.offset, line: found.line, records: found.records)
+                }
+                return block
+            }
+            skipped += count
         }
     }
 
@@ -157,7 +215,8 @@ public final class CSVBlockReader {
         pending.removeLast(pending.count - boundary.offset)
         let block = CSVBlock(
             bytes: pending, firstLine: pendingLine, recordsBefore: pendingRecords,
-            offset: pendingOffset, delimiter: options.delimiter, maxFieldBytes: options.maxFieldBytes)
+            offset: pendingOffset, delimiter: options.delimiter, maxFieldBytes: options.maxFieldBytes,
+            maxFields: options.maxFieldsPerRecord, oversizedRecords: options.oversizedRecords)
         pending = next
         scanned -= boundary.offset
         pendingOffset += boundary.offset

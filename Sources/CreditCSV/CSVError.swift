@@ -16,6 +16,8 @@ public enum CSVError: Error, Sendable, Equatable, CustomStringConvertible {
     case writeFailed(destination: String, reason: String)
     /// A field is longer than the limit; an unclosed quote usually causes this.
     case fieldTooLarge(InputLocation, limit: Int)
+    /// A record has more fields than the limit.
+    case tooManyFields(InputLocation, limit: Int)
     /// The input has no header row.
     case emptyInput(source: String)
     /// The header names the same column twice.
@@ -37,6 +39,8 @@ public enum CSVError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(destination): write failed: \(reason)"
         case .fieldTooLarge(let location, let limit):
             return "\(location): field is longer than \(limit) bytes (is a quote left unclosed?)"
+        case .tooManyFields(let location, let limit):
+            return "\(location): the row has more than \(limit) fields"
         case .emptyInput(let source):
             return "\(source): the input is empty; a header row is required"
         case .duplicateColumn(let location):

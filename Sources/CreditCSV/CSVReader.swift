@@ -4,9 +4,21 @@ import CreditCore
 public struct CSVReadOptions: Sendable, Equatable {
     /// The field delimiter, one ASCII byte. Default `,`.
     public var delimiter: UInt8 = UInt8(ascii: ",")
-    /// The longest field accepted, in bytes; longer ones stop the read (an unclosed quote would
-    /// otherwise swallow the rest of the file). Default 16 MiB.
+    /// The longest field accepted, in bytes (an unclosed quote would otherwise swallow the rest
+    /// of the file into memory). Default 16 MiB.
     public var maxFieldBytes = 16 << 20
+    /// The most fields a record may have (memory per record is bounded by it). Default 100,000.
+    public var maxFieldsPerRecord = 100_000
+    /// What a record over either limit does: stop the read with an error (the default), or come
+    /// back with ``CSVRecord/sizeProblem`` set and no usable fields, so the caller rejects that
+    /// row and reads on. Its bytes are skipped, never held.
+    public var oversizedRecords = OversizedRecords.stop
+
+    /// See ``oversizedRecords``.
+    public enum OversizedRecords: Sendable, Equatable {
+        case stop
+        case flag
+    }
     /// Bytes read from the source at a time. Default 1 MiB.
     public var chunkSize = 1 << 20
 
@@ -37,13 +49,15 @@ public final class CSVReader {
     private var filled = 0
     private var atEnd = false
     private var atStart = true
+    private let oversizedRecords: CSVReadOptions.OversizedRecords
 
     /// A reader over `source`.
     public init(source: any ByteSource, options: CSVReadOptions = CSVReadOptions()) {
         precondition(options.chunkSize > 0 && options.maxFieldBytes > 0, "chunk and field sizes must be positive")
         self.sourceName = source.name
         self.source = source
-        self.scanner = CSVScanner(delimiter: options.delimiter, maxFieldBytes: options.maxFieldBytes)
+        self.scanner = CSVScanner(delimiter: options.delimiter, maxFieldBytes: options.maxFieldBytes, maxFields: options.maxFieldsPerRecord)
+        self.oversizedRecords = options.oversizedRecords
         self.buffer = .allocate(byteCount: max(options.chunkSize, 3), alignment: 8)
     }
 
@@ -55,25 +69,25 @@ public final class CSVReader {
     public var record: CSVRecord { CSVRecord(scanner) }
 
     /// Advances to the next record. Returns `false` at the end of the input.
-    /// - Throws: ``CSVError/readFailed(source:reason:)`` or ``CSVError/fieldTooLarge(_:limit:)``.
+    /// - Throws: ``CSVError/readFailed(source:reason:)``, or, unless oversized records are
+    ///   flagged, ``CSVError/fieldTooLarge(_:limit:)`` or ``CSVError/tooManyFields(_:limit:)``.
     public func readRecord() throws(CSVError) -> Bool {
         scanner.beginRecord()
         while true {
             if position == filled {
-                if atEnd { return scanner.finish() }
+                if atEnd {
+                    guard scanner.finish() else { return false }
+                    try scanner.checkSize(source: sourceName, policy: oversizedRecords)
+                    return true
+                }
                 try refill()
                 continue
             }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[position..<filled])
-            let step: CSVScanner.Step
-            do {
-                step = try scanner.scan(chunk)
-            } catch {
-                throw .fieldTooLarge(InputLocation(source: sourceName, line: error.line), limit: scanner.maxFieldBytes)
-            }
-            switch step {
+            switch scanner.scan(chunk) {
             case .record(let consumed):
                 position += consumed
+                try scanner.checkSize(source: sourceName, policy: oversizedRecords)
                 return true
             case .needMoreInput:
                 position = filled

@@ -11,6 +11,11 @@ public struct CSVRecord {
     public var fieldCount: Int { scanner.fieldCount }
     /// Why the record's quoting is broken, or `nil` when it is fine.
     public var quotingProblem: String? { scanner.quotingProblem }
+    /// Set (when the reader flags oversized records) for a record with a field over the size limit
+    /// or more fields than the limit: its fields are not usable, only its line. `nil` otherwise.
+    public var sizeProblem: String? { scanner.sizeProblemText }
+    /// Whether the record is over the field-size limit (else, if ``sizeProblem`` is set, it has too many fields).
+    public var hasOversizedField: Bool { if case .fieldTooLarge = scanner.sizeProblem { true } else { false } }
 
     /// Field `index` as text (invalid UTF-8 is replaced, never trapped on).
     public func string(at index: Int) -> String {

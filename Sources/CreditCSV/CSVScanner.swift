@@ -1,3 +1,4 @@
+import CreditCore
 import Glibc
 
 /// The byte-level RFC 4180 state machine behind ``CSVReader``: the only code in CreditCSV that
@@ -22,6 +23,8 @@ final class CSVScanner {
 
     let delimiter: UInt8
     let maxFieldBytes: Int
+    /// The most fields a record may have; the fields of a longer record are not stored.
+    let maxFields: Int
     /// When the caller keeps all input bytes alive until the record is used (a whole block),
     /// unquoted fields point into the input instead of being copied.
     let borrowsInput: Bool
@@ -44,6 +47,20 @@ final class CSVScanner {
     private(set) var recordLine = 1
     /// Set when the current record's quoting is broken.
     private(set) var quotingProblem: String?
+    /// Set when the current record has a field over `maxFieldBytes` or more than `maxFields`
+    /// fields: its bytes are then skipped up to its end (memory stays bounded) and its fields are
+    /// not usable, but the records after it are read as usual.
+    private(set) var sizeProblem: SizeProblem?
+
+    /// Why a record was too large to keep.
+    enum SizeProblem: Equatable {
+        /// Field `field` (1-based) is longer than `maxFieldBytes`.
+        case fieldTooLarge(field: Int)
+        /// The record has more than `maxFields` fields.
+        case tooManyFields
+        /// The record is longer than a block and `maxFieldBytes` together: it was skipped unread.
+        case recordTooLarge
+    }
 
     private var state = State.fieldStart
     private var line = 1
@@ -55,9 +72,10 @@ final class CSVScanner {
     private var recordHasContent = false
 
     /// A scanner whose first byte is on physical line `firstLine`.
-    init(delimiter: UInt8, maxFieldBytes: Int, firstLine: Int = 1, borrowsInput: Bool = false) {
+    init(delimiter: UInt8, maxFieldBytes: Int, maxFields: Int = CSVReadOptions().maxFieldsPerRecord, firstLine: Int = 1, borrowsInput: Bool = false) {
         self.delimiter = delimiter
         self.maxFieldBytes = maxFieldBytes
+        self.maxFields = maxFields
         self.borrowsInput = borrowsInput
         self.line = firstLine
         self.recordLine = firstLine
@@ -89,13 +107,14 @@ final class CSVScanner {
         endCount = 0
         fieldStart = 0
         quotingProblem = nil
+        sizeProblem = nil
         recordHasContent = false
         recordLine = line
     }
 
-    /// Scans `input` until a record completes or the input is exhausted.
-    /// - Throws: `FieldTooLarge` when a field exceeds `maxFieldBytes`.
-    func scan(_ input: UnsafeRawBufferPointer) throws(FieldTooLarge) -> Step {
+    /// Scans `input` until a record completes or the input is exhausted. A record over the size
+    /// limits completes with ``sizeProblem`` set.
+    func scan(_ input: UnsafeRawBufferPointer) -> Step {
         let quote = UInt8(ascii: "\"")
         let lineFeed = UInt8(ascii: "\n")
         let carriageReturn = UInt8(ascii: "\r")
@@ -129,12 +148,15 @@ final class CSVScanner {
                         end += 1
                     }
                     let run = UnsafeRawBufferPointer(rebasing: input[(index - 1)..<end])
-                    if borrowsInput, state == .fieldStart {
-                        guard run.count <= maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
-                        currentBorrow = run.baseAddress
-                        currentBorrowLength = run.count
+                    if borrowsInput, state == .fieldStart, sizeProblem == nil {
+                        if run.count <= maxFieldBytes {
+                            currentBorrow = run.baseAddress
+                            currentBorrowLength = run.count
+                        } else {
+                            overflow(.fieldTooLarge(field: endCount + 1))
+                        }
                     } else {
-                        try append(run)
+                        append(run)
                     }
                     index = end
                     state = .unquoted
@@ -148,11 +170,11 @@ final class CSVScanner {
                     // CR, LF and CRLF inside quotes are each one physical line.
                     if byte == carriageReturn || (byte == lineFeed && !quotedCarriageReturn) { line += 1 }
                     quotedCarriageReturn = byte == carriageReturn
-                    try append(byte)
+                    append(byte)
                 }
             case .quoteInQuoted:
                 if byte == quote {
-                    try append(quote)
+                    append(quote)
                     state = .quoted
                 } else if byte == delimiter {
                     endField()
@@ -164,7 +186,7 @@ final class CSVScanner {
                     return .record(consumed: index)
                 } else {
                     if quotingProblem == nil { quotingProblem = "text after the closing quote of field \(endCount + 1)" }
-                    try append(byte)
+                    append(byte)
                     state = .unquoted
                 }
             }
@@ -177,8 +199,8 @@ final class CSVScanner {
     /// delimiter. The delimiters and line feeds are found eight bytes at a time (see
     /// ``zeroBytes(_:)``). Gives exactly what ``scan(_:)`` gives on such input, which the tests
     /// check on random input.
-    /// - Throws: `FieldTooLarge` when a field exceeds `maxFieldBytes`.
-    func scanPlain(_ input: UnsafeRawBufferPointer) throws(FieldTooLarge) -> Step {
+    /// A record over the size limits completes with ``sizeProblem`` set.
+    func scanPlain(_ input: UnsafeRawBufferPointer) -> Step {
         precondition(borrowsInput && state == .fieldStart && endCount == 0, "scanPlain starts a record in borrowing mode")
         guard let base = input.baseAddress else { return .needMoreInput }
         let count = input.count
@@ -202,7 +224,7 @@ final class CSVScanner {
                 let lowest = ends & (0 &- ends)
                 let special = position + ends.trailingZeroBitCount >> 3
                 ends ^= lowest
-                try borrowField(base + fieldStart, length: special - fieldStart)
+                borrowField(base + fieldStart, length: special - fieldStart)
                 fieldStart = special + 1
                 if lineFeeds & lowest != 0 {
                     line += 1
@@ -215,7 +237,7 @@ final class CSVScanner {
             let byte = input[position]
             position += 1
             guard byte == delimiter || byte == lineFeed else { continue }
-            try borrowField(base + fieldStart, length: position - 1 - fieldStart)
+            borrowField(base + fieldStart, length: position - 1 - fieldStart)
             fieldStart = position
             if byte == lineFeed {
                 line += 1
@@ -224,9 +246,12 @@ final class CSVScanner {
         }
         // The input ends inside a record (the last one, without a final LF): ``finish()`` ends it.
         if fieldStart < count || endCount > 0 {
-            guard count - fieldStart <= maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
-            currentBorrow = UnsafeRawPointer(base + fieldStart)
-            currentBorrowLength = count - fieldStart
+            if count - fieldStart <= maxFieldBytes {
+                currentBorrow = UnsafeRawPointer(base + fieldStart)
+                currentBorrowLength = count - fieldStart
+            } else {
+                overflow(.fieldTooLarge(field: endCount + 1))
+            }
             state = fieldStart < count ? .unquoted : .fieldStart
             recordHasContent = true
         }
@@ -244,8 +269,10 @@ final class CSVScanner {
 
     /// Ends a field that points into the input (``scanPlain(_:)``: nothing is copied).
     @inline(__always)
-    private func borrowField(_ start: UnsafeRawPointer, length: Int) throws(FieldTooLarge) {
-        guard length <= maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+    private func borrowField(_ start: UnsafeRawPointer, length: Int) {
+        guard sizeProblem == nil else { return }
+        guard length <= maxFieldBytes else { return overflow(.fieldTooLarge(field: endCount + 1)) }
+        guard endCount < maxFields else { return overflow(.tooManyFields) }
         if endCount == endCapacity { growFields() }
         ends[endCount] = byteCount
         borrowedStarts[endCount] = start
@@ -270,6 +297,32 @@ final class CSVScanner {
         return true
     }
 
+    /// Makes the current record one that was skipped as too long to hold, starting on `line`.
+    func markSkipped(line: Int) {
+        beginRecord()
+        recordLine = line
+        sizeProblem = .recordTooLarge
+    }
+
+    /// Throws the error of the current record's size problem, unless `policy` flags such records.
+    func checkSize(source: String, policy: CSVReadOptions.OversizedRecords) throws(CSVError) {
+        guard policy == .stop, let sizeProblem else { return }
+        switch sizeProblem {
+        case .fieldTooLarge, .recordTooLarge: throw .fieldTooLarge(InputLocation(source: source, line: recordLine), limit: maxFieldBytes)
+        case .tooManyFields: throw .tooManyFields(InputLocation(source: source, line: recordLine), limit: maxFields)
+        }
+    }
+
+    /// The current record's size problem as text for a reject, or `nil`.
+    var sizeProblemText: String? {
+        switch sizeProblem {
+        case nil: return nil
+        case .fieldTooLarge(let field): return "field \(field) is longer than \(maxFieldBytes) bytes (is a quote left unclosed?)"
+        case .tooManyFields: return "the row has more than \(maxFields) fields"
+        case .recordTooLarge: return "the row is too long to read (a field over \(maxFieldBytes) bytes, or an unclosed quote?)"
+        }
+    }
+
     /// Number of fields in the current record.
     var fieldCount: Int { endCount }
 
@@ -286,15 +339,23 @@ final class CSVScanner {
 
     // MARK: - Private
 
-    private func append(_ byte: UInt8) throws(FieldTooLarge) {
-        guard byteCount - fieldStart < maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+    /// Marks the record as too large: nothing more of it is stored.
+    private func overflow(_ problem: SizeProblem) {
+        if sizeProblem == nil { sizeProblem = problem }
+        currentBorrow = nil
+    }
+
+    private func append(_ byte: UInt8) {
+        guard sizeProblem == nil else { return }
+        guard byteCount - fieldStart < maxFieldBytes else { return overflow(.fieldTooLarge(field: endCount + 1)) }
         if byteCount == byteCapacity { growBytes(to: byteCapacity * 2) }
         bytes[byteCount] = byte
         byteCount += 1
     }
 
-    private func append(_ run: UnsafeRawBufferPointer) throws(FieldTooLarge) {
-        guard byteCount - fieldStart + run.count <= maxFieldBytes else { throw FieldTooLarge(line: recordLine) }
+    private func append(_ run: UnsafeRawBufferPointer) {
+        guard sizeProblem == nil else { return }
+        guard byteCount - fieldStart + run.count <= maxFieldBytes else { return overflow(.fieldTooLarge(field: endCount + 1)) }
         if byteCount + run.count > byteCapacity { growBytes(to: max(byteCapacity * 2, byteCount + run.count)) }
         UnsafeMutableRawPointer(bytes + byteCount).copyMemory(from: run.baseAddress!, byteCount: run.count)
         byteCount += run.count
@@ -309,6 +370,12 @@ final class CSVScanner {
     }
 
     private func endField() {
+        if sizeProblem == nil, endCount >= maxFields { overflow(.tooManyFields) }
+        guard sizeProblem == nil else {
+            fieldStart = byteCount
+            state = .fieldStart
+            return
+        }
         if endCount == endCapacity { growFields() }
         ends[endCount] = byteCount
         borrowedStarts[endCount] = currentBorrow
@@ -345,9 +412,6 @@ final class CSVScanner {
         return true
     }
 
-    struct FieldTooLarge: Error {
-        var line: Int
-    }
 }
 
 /// Finds record boundaries without copying fields: the same states and line counting as
@@ -371,6 +435,8 @@ struct RecordBoundaryFinder {
     private var quotedCarriageReturn = false
     /// Records (non-blank) completed so far.
     private(set) var records = 0
+    /// The first boundary found by the last ``advance(over:)`` (which returns the last one).
+    private(set) var firstBoundary: Boundary?
 
     init(delimiter: UInt8) { self.delimiter = delimiter }
 
@@ -385,6 +451,7 @@ struct RecordBoundaryFinder {
     /// Advances over `input` and returns the last boundary in it, if any. A CR as the very last
     /// byte is not a boundary yet (an LF may follow in the next bytes).
     mutating func advance(over input: UnsafeRawBufferPointer) -> Boundary? {
+        firstBoundary = nil
         if let fast = advanceWithoutQuotes(over: input) { return fast }
         let quote = UInt8(ascii: "\"")
         let lineFeed = UInt8(ascii: "\n")
@@ -399,9 +466,11 @@ struct RecordBoundaryFinder {
                 pendingCarriageReturn = false
                 if byte == lineFeed {
                     last = Boundary(offset: index, line: line, records: records)
+                    if firstBoundary == nil { firstBoundary = last }
                     continue
                 }
                 last = Boundary(offset: index - 1, line: line, records: records)
+                if firstBoundary == nil { firstBoundary = last }
             }
             switch state {
             case .fieldStart, .unquoted:
@@ -420,6 +489,7 @@ struct RecordBoundaryFinder {
                         pendingCarriageReturn = true
                     } else {
                         last = Boundary(offset: index, line: line, records: records)
+                        if firstBoundary == nil { firstBoundary = last }
                     }
                 } else {
                     state = .unquoted
@@ -448,6 +518,7 @@ struct RecordBoundaryFinder {
                         pendingCarriageReturn = true
                     } else {
                         last = Boundary(offset: index, line: line, records: records)
+                        if firstBoundary == nil { firstBoundary = last }
                     }
                 } else {
                     state = .unquoted
@@ -474,6 +545,7 @@ struct RecordBoundaryFinder {
             hasContent = false
             lineStart = position + 1
             last = Boundary(offset: lineStart, line: line, records: records)
+            if firstBoundary == nil { firstBoundary = last }
         }
         if lineStart < input.count {
             recordHasContent = true

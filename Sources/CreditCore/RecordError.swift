@@ -15,6 +15,9 @@ public struct RecordError: Error, Sendable, Equatable, CustomStringConvertible {
         case raggedRow(expected: Int, found: Int)
         /// The record's quoting is broken (text after a closing quote, or a quote never closed).
         case malformedQuoting(String)
+        /// The record is over the reader's size limits (a field too long, too many fields, or a row
+        /// too long to hold); the detail names the limit. Its bytes were skipped.
+        case oversized(String)
 
         /// A stable, machine-readable code for the reason (used in rejects files and summaries).
         public var code: String {
@@ -25,6 +28,7 @@ public struct RecordError: Error, Sendable, Equatable, CustomStringConvertible {
             case .unknownCategory: return "unknown_category"
             case .raggedRow: return "ragged_row"
             case .malformedQuoting: return "malformed_quoting"
+            case .oversized: return "oversized_row"
             }
         }
 
@@ -36,6 +40,7 @@ public struct RecordError: Error, Sendable, Equatable, CustomStringConvertible {
             case .unknownCategory: return "category was not seen in training and the feature's policy rejects unknown categories"
             case .raggedRow(let expected, let found): return "row has \(found) fields, the header has \(expected)"
             case .malformedQuoting(let detail): return "malformed quoting: \(detail)"
+            case .oversized(let detail): return "row over the size limits: \(detail)"
             }
         }
     }

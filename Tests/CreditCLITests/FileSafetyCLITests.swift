@@ -180,3 +180,31 @@ struct BatchOutcomeCLITests {
         #expect(stopped.stderr.contains("credit: cannot write the summary"))
     }
 }
+
+@Suite("credit score rejects an oversized row and scores the rest")
+struct OversizedRowCLITests {
+    @Test("a 17 MiB quoted field, a 40 MiB unquoted one and a 150,000-field row are three rejects; every other row is scored; no value is echoed")
+    func oversizedRows() throws {
+        let directory = try TemporaryDirectory()
+        let lines = try String(contentsOfFile: germanCredit, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+        var text = lines[0] + "\n"
+        for (index, line) in lines.dropFirst().enumerated() {
+            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            switch index {
+            case 10: cells[3] = "\"" + String(repeating: "x", count: 17 << 20) + "\""
+            case 20: cells[3] = String(repeating: "y", count: 40 << 20)
+            case 30: cells = Array(repeating: "1", count: 150_000)
+            default: break
+            }
+            text += cells.joined(separator: ",") + "\n"
+        }
+        let input = try directory.write("in.csv", text)
+        let run = try credit(["score", "--model", logisticModel, "--data", input, "--out", directory.path("out.csv"), "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("read 1000, scored 997, rejected 3"), "\(run.stderr)")
+        let rejects = try directory.read("out.csv.rejects.csv").split(separator: "\n").dropFirst()
+        #expect(rejects.map { $0.split(separator: ",")[1] } == ["12", "22", "32"])
+        #expect(rejects.allSatisfy { $0.contains("oversized_row") && !$0.contains("xxxx") && !$0.contains("yyyy") })
+        #expect(try directory.read("out.csv").split(separator: "\n").count == 998)
+    }
+}

@@ -282,3 +282,111 @@ struct FileEndsTests {
         #expect(FileEnds(path: directory.path("missing.csv"), count: 1_000) == nil)
     }
 }
+
+/// Readers that flag oversized records instead of stopping: the record comes back with its line
+/// and a size problem, and every record after it is read as usual.
+@Suite("CSV readers flag oversized records and read on")
+struct OversizedRecordTests {
+    /// What a record should be read as: its line and fields, or only its line when flagged.
+    struct Seen: Equatable, CustomStringConvertible {
+        var line: Int
+        var fields: [String]?
+        var description: String { "\(line): \(fields.map { "\($0)" } ?? "OVERSIZED")" }
+    }
+
+    static func options(maxFieldBytes: Int, maxFields: Int = 100_000, chunk: Int = 1 << 20) -> CSVReadOptions {
+        var options = CSVReadOptions()
+        (options.maxFieldBytes, options.maxFieldsPerRecord, options.oversizedRecords, options.chunkSize) = (maxFieldBytes, maxFields, .flag, chunk)
+        return options
+    }
+
+    static func seen(_ record: CSVRecord) -> Seen {
+        Seen(line: record.line, fields: record.sizeProblem == nil ? (0..<record.fieldCount).map { record.string(at: $0) } : nil)
+    }
+
+    /// The reference: read with no limits, then flag the records over them.
+    static func reference(_ text: String, maxFieldBytes: Int, maxFields: Int) throws -> [Seen] {
+        try parse(text).map { record in
+            let over = record.fields.count > maxFields || record.fields.contains { $0.utf8.count > maxFieldBytes }
+            return Seen(line: record.line, fields: over ? nil : record.fields)
+        }
+    }
+
+    static func streamed(_ text: String, options: CSVReadOptions, pieces: [Int]) throws -> [Seen] {
+        let reader = CSVReader(source: ChunkedSource(text, pieces: pieces), options: options)
+        var out: [Seen] = []
+        while try reader.readRecord() { out.append(seen(reader.record)) }
+        return out
+    }
+
+    static func blocked(_ text: String, options: CSVReadOptions, blockSize: Int, pieces: [Int]) throws -> [Seen] {
+        let reader = CSVBlockReader(source: ChunkedSource(text, pieces: pieces), options: options, blockSize: blockSize)
+        var out: [Seen] = []
+        var expectedRecordsBefore = 0
+        while let block = try reader.nextBlock() {
+            #expect(block.recordsBefore == expectedRecordsBefore, "\(text.debugDescription)")
+            try block.forEachRecord(source: "memory.csv") { record in
+                out.append(seen(record))
+                return true
+            }
+            expectedRecordsBefore = out.count
+        }
+        return out
+    }
+
+    @Test("random files with fields far over the limit (quoted, with line breaks, CRLF) read as the reference, in blocks and streamed")
+    func randomizedAgainstReference() throws {
+        var random = SeededGenerator(seed: 0xC0FFEE)
+        func next(_ bound: Int) -> Int { random.below(bound) }
+        let limit = 12
+        for _ in 0..<400 {
+            var text = ""
+            let newline = next(3) == 0 ? "\r\n" : "\n"
+            for _ in 0..<(next(10) + 1) {
+                let fields = (0..<(next(4) + 1)).map { _ -> String in
+                    switch next(8) {
+                    case 0: return "\"" + String(repeating: "q", count: 40 + next(200)) + "\nz\"\"\""
+                    case 1: return String(repeating: "u", count: 30 + next(300))
+                    case 2: return "\"a\r\nb\""
+                    default: return String(repeating: "v", count: next(limit))
+                    }
+                }
+                text += fields.joined(separator: ",") + newline
+                if next(5) == 0 { text += newline }
+            }
+            let expected = try Self.reference(text, maxFieldBytes: limit, maxFields: 100_000)
+            #expect(try Self.streamed(text, options: Self.options(maxFieldBytes: limit, chunk: 7), pieces: [7, 3]) == expected, "\(text.debugDescription)")
+            // Blocks of 64 bytes: short records stay within a block; long ones are skipped unread.
+            for pieces in [[1 << 20], [5, 17]] {
+                #expect(try Self.blocked(text, options: Self.options(maxFieldBytes: limit, chunk: 5), blockSize: 64, pieces: pieces) == expected,
+                        "\(text.debugDescription)")
+            }
+        }
+    }
+
+    @Test("a record with more fields than the limit is flagged without storing them, and the next one is read")
+    func tooManyFields() throws {
+        let wide = Array(repeating: "1", count: 50).joined(separator: ",")
+        let text = "a,b\n" + wide + "\n3,4\n"
+        let expected = [Seen(line: 1, fields: ["a", "b"]), Seen(line: 2, fields: nil), Seen(line: 3, fields: ["3", "4"])]
+        let options = Self.options(maxFieldBytes: 100, maxFields: 10)
+        #expect(try Self.streamed(text, options: options, pieces: [4]) == expected)
+        #expect(try Self.blocked(text, options: options, blockSize: 1 << 20, pieces: [1 << 20]) == expected)
+        var stop = options
+        stop.oversizedRecords = .stop
+        #expect(throws: CSVError.tooManyFields(InputLocation(source: "memory.csv", line: 2), limit: 10)) {
+            _ = try Self.streamed(text, options: stop, pieces: [4])
+        }
+    }
+
+    @Test("an unclosed quote swallows the rest of the input as one flagged record, never held in memory")
+    func unclosedQuote() throws {
+        let text = "a\n1\n\"" + String(repeating: "y", count: 5000) + "\n2\n"
+        let blocks = try Self.blocked(text, options: Self.options(maxFieldBytes: 100, chunk: 64), blockSize: 64, pieces: [64])
+        #expect(blocks == [Seen(line: 1, fields: ["a"]), Seen(line: 2, fields: ["1"]), Seen(line: 3, fields: nil)])
+        let header = try CSVBlockReader(
+            source: ChunkedSource(String(repeating: "h", count: 500) + "\n1\n"), options: Self.options(maxFieldBytes: 100), blockSize: 64
+        ).nextBlock()
+        #expect(throws: CSVError.self) { _ = try header?.firstRecord(source: "memory.csv") }
+    }
+}
