@@ -51,6 +51,8 @@ final class CSVScanner {
     /// fields: its bytes are then skipped up to its end (memory stays bounded) and its fields are
     /// not usable, but the records after it are read as usual.
     private(set) var sizeProblem: SizeProblem?
+    /// `maxFields`, or 0 once the record is oversized (so one comparison guards the fast path).
+    private var storableFields: Int
 
     /// Why a record was too large to keep.
     enum SizeProblem: Equatable {
@@ -76,6 +78,7 @@ final class CSVScanner {
         self.delimiter = delimiter
         self.maxFieldBytes = maxFieldBytes
         self.maxFields = maxFields
+        self.storableFields = maxFields
         self.borrowsInput = borrowsInput
         self.line = firstLine
         self.recordLine = firstLine
@@ -108,6 +111,7 @@ final class CSVScanner {
         fieldStart = 0
         quotingProblem = nil
         sizeProblem = nil
+        storableFields = maxFields
         recordHasContent = false
         recordLine = line
     }
@@ -270,9 +274,8 @@ final class CSVScanner {
     /// Ends a field that points into the input (``scanPlain(_:)``: nothing is copied).
     @inline(__always)
     private func borrowField(_ start: UnsafeRawPointer, length: Int) {
-        guard sizeProblem == nil else { return }
-        guard length <= maxFieldBytes else { return overflow(.fieldTooLarge(field: endCount + 1)) }
-        guard endCount < maxFields else { return overflow(.tooManyFields) }
+        // One comparison each on the hot path: `storableFields` is 0 once the record is oversized.
+        guard length <= maxFieldBytes, endCount < storableFields else { return borrowFieldOverLimit(length: length) }
         if endCount == endCapacity { growFields() }
         ends[endCount] = byteCount
         borrowedStarts[endCount] = start
@@ -339,10 +342,17 @@ final class CSVScanner {
 
     // MARK: - Private
 
+    /// Why ``borrowField(_:length:)`` stores nothing: the record was already oversized, or this field makes it so.
+    private func borrowFieldOverLimit(length: Int) {
+        guard sizeProblem == nil else { return }
+        overflow(length > maxFieldBytes ? .fieldTooLarge(field: endCount + 1) : .tooManyFields)
+    }
+
     /// Marks the record as too large: nothing more of it is stored.
     private func overflow(_ problem: SizeProblem) {
         if sizeProblem == nil { sizeProblem = problem }
         currentBorrow = nil
+        storableFields = 0
     }
 
     private func append(_ byte: UInt8) {
@@ -370,7 +380,7 @@ final class CSVScanner {
     }
 
     private func endField() {
-        if sizeProblem == nil, endCount >= maxFields { overflow(.tooManyFields) }
+        if endCount >= storableFields, sizeProblem == nil { overflow(.tooManyFields) }
         guard sizeProblem == nil else {
             fieldStart = byteCount
             state = .fieldStart
