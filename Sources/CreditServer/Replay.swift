@@ -24,10 +24,10 @@ public enum Replay {
 
     /// Replays every decision of `store` made with `engine`'s exact model and policy (by digest).
     /// - Throws: ``CreditStore/StoreError`` when the store cannot be read at all.
-    public static func run(store: DecisionStore, engine: RiskEngine) throws(StoreError) -> Report {
+    public static func run(store: any DecisionStorage, engine: RiskEngine) async throws(StoreError) -> Report {
         var report = Report()
         let policyDigest = engine.policy.file.contentSHA256 ?? ""
-        for stored in try store.storedDecisions() {
+        for stored in try await store.storedDecisions() {
             if case .failure(.erased) = stored.inputsJSON {
                 report.erased.append(stored.scoreId)
                 continue
@@ -52,7 +52,7 @@ public enum Replay {
     }
 
     /// What differs between a stored decision and its replay, or nil when they are identical.
-    private static func compare(_ stored: DecisionStore.Stored, inputsJSON: Data, engine: RiskEngine) -> String? {
+    private static func compare(_ stored: StoredDecision, inputsJSON: Data, engine: RiskEngine) -> String? {
         guard let inputs = try? JSONDecoder().decode(StoredInputs.self, from: inputsJSON), let date = CalendarDay(iso: stored.applicationDate)
         else { return "the stored inputs cannot be read" }
         let fields = inputs.fields.filter { !$0.key.hasPrefix("applicant.") }

@@ -73,14 +73,12 @@ public enum ScoreServer {
                 "signature": "\(checkpoint.signature)",
             ])
         }
-        let store = try DecisionStore(
-            path: configuration.store, secret: try StoreSecret(base64: try configuration.storeSecretText()),
-            create: configuration.createStore ?? false, checkpoints: checkpoints)
+        let store = try await configuration.openStore(checkpoints: checkpoints, logger: logger)
         let service = ScoreService(engine: engine, store: store)
         let access = try await AccessControl(keys: configuration.apiKeys ?? [], jwt: configuration.jwt, failedAuthentication: configuration.failedAuthentication)
         let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
         let limits = configuration.connectionLimits
-        logger.info("serving", metadata: ["engine": "\(engine.reference)", "store": "\(URL(fileURLWithPath: store.path).lastPathComponent)"])
+        logger.info("serving", metadata: ["engine": "\(engine.reference)", "store": "\(store.displayName)"])
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
                 ProtocolErrorHandler(),
@@ -110,7 +108,7 @@ public enum ScoreServer {
         router.get("health/live") { _, _ in json(["status": "live"]) }
         let readiness = Readiness()
         router.get("health/ready") { _, _ in
-            let ready = service.store.isReachable()
+            let ready = await service.store.isReachable()
             readiness.record(ready)
             return ready ? json(["status": "ready"]) : json(["status": "store unavailable"], status: .serviceUnavailable)
         }
@@ -153,7 +151,7 @@ public enum ScoreServer {
             try await authorize(request, context: context, access: access, role: .reader)
             let id = try pathParameter("id", context: context)
             let found: StoredResponse?
-            do throws(StoreError) { found = try service.store.response(forScore: id.lowercased()) } catch {
+            do throws(StoreError) { found = try await service.store.response(forScore: id.lowercased()) } catch {
                 context.logger.error("stored response refused", metadata: ["problem": "\(error)"])
                 throw APIProblem.storeRead(error)
             }
@@ -167,7 +165,7 @@ public enum ScoreServer {
             let loanId = try pathParameter("loan_id", context: context)
             let page = try LoanPage(query: request.uri.queryParameters)
             let responses: (bodies: [Data], next: Int64?)
-            do throws(StoreError) { responses = try service.store.responses(forLoan: loanId, after: page.after, limit: page.limit) } catch {
+            do throws(StoreError) { responses = try await service.store.responses(forLoan: loanId, after: page.after, limit: page.limit) } catch {
                 context.logger.error("stored response refused", metadata: ["problem": "\(error)"])
                 throw APIProblem.storeRead(error)
             }

@@ -28,7 +28,7 @@ struct APIProblem: Error {
 /// What `POST /api/v1/scores` does, without HTTP: validate, deduplicate, decide, store.
 final class ScoreService: Sendable {
     let engine: RiskEngine
-    let store: DecisionStore
+    let store: any DecisionStorage
     private let committer: GroupCommitter
     private let knownFeatures: Set<String>
     private let knownBureauInputs: Set<String>
@@ -38,7 +38,7 @@ final class ScoreService: Sendable {
     /// `credit_requests_in_flight`: score requests being worked on.
     private let inFlightGauge = Meter(label: "credit_requests_in_flight")
 
-    init(engine: RiskEngine, store: DecisionStore) {
+    init(engine: RiskEngine, store: any DecisionStorage) {
         self.engine = engine
         self.store = store
         let commitTimer = Metrics.Timer(label: "credit_store_commit_seconds", preferredDisplayUnit: .seconds)
@@ -79,7 +79,7 @@ final class ScoreService: Sendable {
             // model loaded now would say of the body.
             if let identity = ScoreRequest.identity(of: body), let key = idempotencyKey ?? identity.eventId.map({ "event:\($0)" }) {
                 let stored: StoredResponse?
-                do throws(StoreError) { stored = try store.response(forKey: Self.scoped(key, caller: caller)) } catch { throw APIProblem.storeRead(error) }
+                do throws(StoreError) { stored = try await store.response(forKey: Self.scoped(key, caller: caller)) } catch { throw APIProblem.storeRead(error) }
                 if let stored, stored.requestSHA256 == identity.canonicalSHA256 || stored.requestSHA256 == rawHash { return stored }
             }
             throw refusal
@@ -97,7 +97,7 @@ final class ScoreService: Sendable {
                     // A stored response stands even where this engine would now refuse the input
                     // (a model or policy changed since it was stored).
                     let stored: StoredResponse?
-                    do throws(StoreError) { stored = try self.store.response(forKey: key) } catch { throw APIProblem.storeRead(error) }
+                    do throws(StoreError) { stored = try await self.store.response(forKey: key) } catch { throw APIProblem.storeRead(error) }
                     if let stored { return stored }
                     throw problem
                 } catch let error as StoreError {

@@ -1,6 +1,7 @@
 import CreditEngine
 public import CreditStore
 import Foundation
+public import Logging
 
 /// The `credit serve --config FILE` document (JSON). Paths are relative to the file.
 public struct ServerConfiguration: Sendable, Decodable {
@@ -44,8 +45,28 @@ public struct ServerConfiguration: Sendable, Decodable {
     public var port: Int
     public var model: String
     public var policy: String
-    /// SQLite file of the decision store.
+    /// The decision store: a SQLite file (one instance), or a
+    /// `postgresql://user@host:port/database?sslmode=…` URL shared by every replica.
     public var store: String
+    /// The PostgreSQL password, from a file (a mounted Secret) or an environment variable, when
+    /// the URL carries none.
+    public var storePasswordFile: String?
+    public var storePasswordEnvironment: String?
+    /// Apply the PostgreSQL store's migrations at start-up (default false: run
+    /// `credit store migrate` as the schema's owner, and give the service a role without DDL).
+    public var migrate: Bool?
+    /// The PostgreSQL connection pool; defaults when absent.
+    public var postgres: PostgresPool?
+
+    /// Each instance's PostgreSQL connections and timeouts.
+    public struct PostgresPool: Codable, Sendable {
+        /// Connections at most (default 10).
+        public var poolSize: Int?
+        /// Seconds to wait for a new connection (default 5).
+        public var connectTimeoutSeconds: Int?
+        /// Milliseconds a statement may run before PostgreSQL cancels it (default 5000).
+        public var statementTimeoutMilliseconds: Int?
+    }
     /// Create the store when `store` does not exist (default false: a missing store is refused,
     /// so a wrong path or a lost volume never starts an empty audit trail).
     public var createStore: Bool?
@@ -136,11 +157,25 @@ public struct ServerConfiguration: Sendable, Decodable {
         func resolve(_ file: String) -> String { file.hasPrefix("/") ? file : base.appendingPathComponent(file).path }
         configuration.model = resolve(configuration.model)
         configuration.policy = resolve(configuration.policy)
-        let scheme = configuration.store.prefix { $0 != ":" }.lowercased()
-        if configuration.store.contains("://"), scheme == "postgresql" || scheme == "postgres" {
-            throw ConfigurationProblem("\(path): store: this build serves a SQLite store only; a PostgreSQL store URL is not supported yet")
+        if StoreLocation.isPostgresURL(configuration.store) {
+            do { _ = try StoreLocation.parse(configuration.store) } catch { throw ConfigurationProblem("\(path): \(error.description)") }
+            if let pool = configuration.postgres {
+                for (name, value, range) in [
+                    ("poolSize", pool.poolSize, 1...1000), ("connectTimeoutSeconds", pool.connectTimeoutSeconds, 1...300),
+                    ("statementTimeoutMilliseconds", pool.statementTimeoutMilliseconds, 0...3_600_000),
+                ] {
+                    if let value, !range.contains(value) {
+                        throw ConfigurationProblem("\(path): postgres.\(name) must be \(range.lowerBound) to \(range.upperBound)")
+                    }
+                }
+            }
+        } else {
+            guard configuration.postgres == nil, configuration.storePasswordFile == nil, configuration.storePasswordEnvironment == nil,
+                configuration.migrate == nil
+            else { throw ConfigurationProblem("\(path): postgres, storePasswordFile, storePasswordEnvironment and migrate apply to a PostgreSQL store only") }
+            configuration.store = resolve(configuration.store)
         }
-        configuration.store = resolve(configuration.store)
+        configuration.storePasswordFile = configuration.storePasswordFile.map(resolve)
         configuration.storeKeyFile = configuration.storeKeyFile.map(resolve)
         configuration.checkpointKeyFile = configuration.checkpointKeyFile.map(resolve)
         configuration.checkpointLog = configuration.checkpointLog.map(resolve)
@@ -211,6 +246,32 @@ public struct ServerConfiguration: Sendable, Decodable {
         do { return try SecretText.read(file: storeKeyFile, environment: storeKeyEnvironment, what: "store key") } catch {
             throw ConfigurationProblem(error.description)
         }
+    }
+
+    /// Where the store is, with the PostgreSQL password read (from `storePasswordFile` or
+    /// `storePasswordEnvironment`) and the pool's settings applied.
+    public func storeLocation() throws(ConfigurationProblem) -> StoreLocation {
+        do {
+            var password: String?
+            if storePasswordFile != nil || storePasswordEnvironment != nil {
+                password = try SecretText.read(file: storePasswordFile, environment: storePasswordEnvironment, what: "store password")
+                    .trimmingCharacters(in: .newlines)
+            }
+            guard case .postgres(var settings) = try StoreLocation.parse(store, password: password) else { return .sqlite(path: store) }
+            settings.poolSize = postgres?.poolSize ?? settings.poolSize
+            settings.connectTimeoutSeconds = postgres?.connectTimeoutSeconds ?? settings.connectTimeoutSeconds
+            settings.statementTimeoutMilliseconds = postgres?.statementTimeoutMilliseconds ?? settings.statementTimeoutMilliseconds
+            return .postgres(settings)
+        } catch {
+            throw ConfigurationProblem(error.description)
+        }
+    }
+
+    /// The store at ``storeLocation()``, opened with the store key and the checkpoint log.
+    public func openStore(checkpoints: CheckpointLog?, logger: Logger) async throws -> any DecisionStorage {
+        try await storeLocation().open(
+            secret: try StoreSecret(base64: try storeSecretText()), create: createStore ?? false, checkpoints: checkpoints,
+            migrate: migrate ?? false, logger: logger)
     }
 
     /// The checkpoint log, when a checkpoint key is configured; each checkpoint is also given to

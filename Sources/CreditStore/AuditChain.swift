@@ -260,14 +260,7 @@ public enum AuditChain {
                 (try Int64.fetchOne(db, sql: "SELECT seq FROM credit_scores WHERE id = ?", arguments: [scoreId]),
                  try String.fetchAll(db, sql: "SELECT row_hash FROM credit_scores ORDER BY seq"))
             }
-            let size = treeSize ?? hashes.count
-            guard let seq, size >= 1, size <= hashes.count, seq <= size else { throw StoreError.unknownDecision(scoreId) }
-            let leaves = hashes.prefix(size).map { MerkleTree.leafHash(Data(hexDigits: $0)) }
-            let index = Int(seq - 1)
-            return InclusionProof(
-                chain: "credit_scores", scoreId: scoreId, seq: seq, leafIndex: index, treeSize: size, rowHash: hashes[index],
-                auditPath: MerkleTree.inclusionPath(index: index, leaves[...]).map(ContentDigest.hex),
-                root: ContentDigest.hex(MerkleTree.root(leaves[...])))
+            return try proof(scoreId: scoreId, seq: seq, hashes: hashes, treeSize: treeSize)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -275,17 +268,37 @@ public enum AuditChain {
         }
     }
 
+    /// The proof of the row `seq` (nil: not in the store) among the `credit_scores` row hashes,
+    /// in the tree of the first `treeSize` rows (all by default).
+    /// - Throws: ``StoreError/unknownDecision(_:)`` when the decision is not within the tree.
+    static func proof(scoreId: String, seq: Int64?, hashes: [String], treeSize: Int?) throws(StoreError) -> InclusionProof {
+        let size = treeSize ?? hashes.count
+        guard let seq, size >= 1, size <= hashes.count, seq <= size else { throw .unknownDecision(scoreId) }
+        let leaves = hashes.prefix(size).map { MerkleTree.leafHash(Data(hexDigits: $0)) }
+        let index = Int(seq - 1)
+        return InclusionProof(
+            chain: "credit_scores", scoreId: scoreId, seq: seq, leafIndex: index, treeSize: size, rowHash: hashes[index],
+            auditPath: MerkleTree.inclusionPath(index: index, leaves[...]).map(ContentDigest.hex),
+            root: ContentDigest.hex(MerkleTree.root(leaves[...])))
+    }
+
     /// Where a chain stands against its latest signed checkpoint.
     private static func checkpointProblems(_ db: Database, report: ChainReport, checkpoint: Checkpoint?) throws -> [ChainReport.Problem] {
         guard let checkpoint else { return [] }
         let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM \(report.table)") ?? 0
+        let hash = try String.fetchOne(db, sql: "SELECT row_hash FROM \(report.table) WHERE seq = ?", arguments: [checkpoint.seq])
+        return checkpointProblems(lastSeq: last, hashAtCheckpoint: hash, checkpoint: checkpoint)
+    }
+
+    /// Where a chain that ends at `lastSeq`, with `hashAtCheckpoint` at the checkpoint's row,
+    /// stands against the checkpoint.
+    static func checkpointProblems(lastSeq last: Int64, hashAtCheckpoint hash: String?, checkpoint: Checkpoint) -> [ChainReport.Problem] {
         guard last >= checkpoint.seq else {
             return [.init(
                 seq: 0,
                 problem: "the store ends at row \(last), behind the signed checkpoint of row \(checkpoint.seq) at \(checkpoint.time) "
                     + "(rows removed at the end, an older copy put in place, or wiped)")]
         }
-        let hash = try String.fetchOne(db, sql: "SELECT row_hash FROM \(report.table) WHERE seq = ?", arguments: [checkpoint.seq])
         guard hash == checkpoint.head else {
             return [.init(seq: checkpoint.seq, problem: "its hash differs from the signed checkpoint of \(checkpoint.time) (the chain was forked or rewritten)")]
         }
@@ -379,21 +392,25 @@ public enum AuditChain {
             walker.check(
                 seq: content.seq, prevHash: content.prevHash, storedHash: stored, computedHash: try hash(content), typeProblems: columns.problems,
                 // A column that could not be decoded (the user id, say) would make the key checks misfire.
-                otherProblems: columns.problems.isEmpty ? keyProblems(row: row, content: content, erasedKeys: erasedKeys) : [])
+                otherProblems: columns.problems.isEmpty
+                    ? keyProblems(
+                        present: (row["key_present"] as DatabaseValue?).map { !$0.isNull } ?? false, keyUser: Self.text(row["key_user"]),
+                        content: content, erasedKeys: erasedKeys)
+                    : [])
         }
         return try walker.finish(db, secret: secret)
     }
 
     /// Whether a decision's data key is where it should be: present and the person's own, or
     /// destroyed by a recorded erasure, never one without the other.
-    private static func keyProblems(row: Row, content: ScoreRow, erasedKeys: Set<String>) -> [String] {
+    /// `present`: whether the row's key is in `subject_keys`; `keyUser`: whose it is there.
+    static func keyProblems(present: Bool, keyUser: String?, content: ScoreRow, erasedKeys: Set<String>) -> [String] {
         guard let keyId = content.inputsKeyId else { return [] }
-        let present = (row["key_present"] as DatabaseValue?).map { !$0.isNull } ?? false
         let erased = erasedKeys.contains(keyId)
         switch (present, erased) {
         case (false, false): return ["its inputs key is missing and no erasure records it (deleted outside credit store erase)"]
         case (true, true): return ["its inputs key is present although a recorded erasure destroyed it (restored from a copy)"]
-        case (true, false) where Self.text(row["key_user"]) != content.userId:
+        case (true, false) where keyUser != content.userId:
             return ["its inputs key is recorded for another person (an erasure would miss it)"]
         default: return []
         }
@@ -453,16 +470,20 @@ public enum AuditChain {
         let body = columns.blob("k_response")
         let code = columns.integer("k_status")
         guard columns.problems.isEmpty else { return columns.problems.map { "stored response: \($0)" } }
-        let digest = StoredResponse.digest(status: Int(code), body: body)
-        if digest != recorded { return ["its stored response differs from the one the chain records (edited)"] }
-        if columns.optionalText("k_mac") != secret.mac(DecisionStore.responseMACText(scoreId: scoreId, digest: digest)) {
+        return responseProblems(status: Int(code), body: body, mac: columns.optionalText("k_mac"), recorded: recorded, scoreId: scoreId, secret: secret)
+    }
+
+    /// Whether a stored response (`status`, `body`, `mac`) is the one its chained row records.
+    static func responseProblems(status: Int, body: Data, mac: String?, recorded: String, scoreId: String, secret: StoreSecret) -> [String] {
+        if StoredResponse.digest(status: status, body: body) != recorded { return ["its stored response differs from the one the chain records (edited)"] }
+        if mac != StoreRules.responseMAC(scoreId: scoreId, status: status, body: body, secret: secret) {
             return ["its stored response fails its HMAC (altered, or a different key)"]
         }
         return []
     }
 
     /// Walks one chain in sequence order, recording every problem and resuming after each.
-    private struct Walker {
+    struct Walker {
         let table: String
         var expectedSeq: Int64 = 1
         var previousHash = AuditChain.genesis
@@ -493,18 +514,35 @@ public enum AuditChain {
         }
 
         func finish(_ db: Database, secret: StoreSecret) throws -> ChainReport {
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, row_hash, mac FROM audit_head WHERE chain = ?", arguments: [table]) else {
+                return finish(head: nil, secret: secret)
+            }
+            var columns = Columns(row: row)
+            let head = Head(seq: columns.integer("seq"), hash: columns.text("row_hash"), mac: columns.text("mac"))
+            guard columns.problems.isEmpty else {
+                var report = finish(head: head, secret: secret)
+                report.problems = problems + columns.problems.map { .init(seq: 0, problem: "head record: \($0)") }
+                return report
+            }
+            return finish(head: head, secret: secret)
+        }
+
+        /// A chain's head record: its last sequence number and hash, and their HMAC.
+        struct Head {
+            var seq: Int64
+            var hash: String
+            var mac: String
+        }
+
+        /// The report, after checking the chain's end against its head record (nil when there is none).
+        func finish(head: Head?, secret: StoreSecret) -> ChainReport {
             var report = ChainReport(table: table, rows: rows, headHash: previousHash, problems: problems)
-            guard let head = try Row.fetchOne(db, sql: "SELECT seq, row_hash, mac FROM audit_head WHERE chain = ?", arguments: [table]) else {
+            guard let head else {
                 if rows > 0 { report.problems.append(.init(seq: 0, problem: "the chain's head record is missing")) }
                 return report
             }
-            var columns = Columns(row: head)
-            let seq = columns.integer("seq")
-            let hash = columns.text("row_hash")
-            let mac = columns.text("mac")
-            if !columns.problems.isEmpty {
-                report.problems += columns.problems.map { .init(seq: 0, problem: "head record: \($0)") }
-            } else if mac != secret.mac("\(table)|\(seq)|\(hash)") {
+            let (seq, hash, mac) = (head.seq, head.hash, head.mac)
+            if mac != secret.mac("\(table)|\(seq)|\(hash)") {
                 report.problems.append(.init(seq: 0, problem: "the head record fails its HMAC (altered, or a different key)"))
             } else if seq > expectedSeq - 1 {
                 report.problems.append(.init(

@@ -3,7 +3,6 @@ import CreditCore
 import Crypto
 public import Foundation
 import GRDB
-import Synchronization
 
 /// A decision to store: the model's score row and the policy's evaluation row, the encrypted
 /// inputs, and the API response (kept byte for byte for idempotent replays).
@@ -143,10 +142,11 @@ public final class DecisionStore: Sendable {
     public let path: String
     /// Where each committed batch's signed checkpoints go; none when not configured.
     private let checkpoints: CheckpointLog?
-    /// Data keys already unwrapped, by user id, so inputs are sealed on the callers' threads and
-    /// not on the one thread that writes (``seal(_:)``). Bounded: emptied when it is full.
-    private let knownKeys = Mutex<[String: DataKey]>([:])
-    private static let knownKeysLimit = 4096
+    /// Data keys already unwrapped, so inputs are sealed on the callers' threads (``seal(_:)``).
+    private let keyCache = DataKeyCache()
+    /// The one thread batches are written on (``commit(_:sealed:)``): SQLite's sync blocks it,
+    /// never a thread of the concurrency pool.
+    private let writeQueue = DispatchQueue(label: "creditengine.store.commit")
 
     /// Opens the store, creating it only when `create` is true.
     /// - Throws: ``StoreError/missingStore(_:)`` for a path without a store and `create` false;
@@ -280,22 +280,8 @@ public final class DecisionStore: Sendable {
         let response = StoredResponse(
             status: try row.decode(Int.self, forColumn: "status"), body: try row.decode(Data.self, forColumn: "response"),
             requestSHA256: try row.decode(String.self, forColumn: "request_sha256"))
-        if let mac = try row.decode(String?.self, forColumn: "response_mac") {
-            let digest = StoredResponse.digest(status: response.status, body: response.body)
-            guard mac == secret.mac(Self.responseMACText(scoreId: scoreId, digest: digest)) else {
-                throw StoreError.integrity(scoreId: scoreId)
-            }
-        }
-        return response
+        return try StoreRules.authenticated(response, scoreId: scoreId, mac: try row.decode(String?.self, forColumn: "response_mac"), secret: secret)
     }
-
-    /// The caller part of a scoped idempotency key (`caller/key`).
-    private static func caller(of scopedKey: String) -> Substring? {
-        scopedKey.lastIndex(of: "/").map { scopedKey[..<$0] }
-    }
-
-    /// What a stored response's HMAC covers.
-    static func responseMACText(scoreId: String, digest: String) -> String { "response|\(scoreId)|\(digest)" }
 
     /// The stored response for an idempotency key, if the key was used.
     /// - Throws: ``StoreError/integrity(scoreId:)`` when the stored response was altered.
@@ -367,34 +353,16 @@ public final class DecisionStore: Sendable {
         var evaluations: (seq: Int64, hash: String)
     }
 
-    /// A person's data key and its id.
-    private struct DataKey: Sendable {
-        var id: String
-        var key: SymmetricKey
-    }
-
     /// Seals `decision`'s inputs ahead of ``record(_:sealed:)``, on the caller's thread, under the
     /// person's data key as last seen (read from the store once, then remembered); nil for a
     /// person without a key yet, whose key is made in the transaction.
-    public func seal(_ decision: NewDecision) -> SealedInputs? {
-        var key = knownKeys.withLock { $0[decision.userId] }
-        if key == nil {
-            key = try? pool.read { db -> DataKey? in
+    public func seal(_ decision: NewDecision) async -> SealedInputs? {
+        await keyCache.seal(decision, secret: secret) {
+            try? pool.read { db -> (id: String, wrapped: Data)? in
                 guard let row = try Row.fetchOne(db, sql: "SELECT key_id, wrapped FROM subject_keys WHERE user_id = ?", arguments: [decision.userId])
                 else { return nil }
-                let id: String = try row.decode(String.self, forColumn: "key_id")
-                return DataKey(id: id, key: try secret.dataKey(wrapped: try row.decode(Data.self, forColumn: "wrapped"), keyId: id))
+                return (try row.decode(String.self, forColumn: "key_id"), try row.decode(Data.self, forColumn: "wrapped"))
             }
-            if let key { remember(key, for: decision.userId) }
-        }
-        guard let key, let ciphertext = try? secret.seal(decision.inputsJSON, context: decision.scoreId, key: key.key) else { return nil }
-        return SealedInputs(keyId: key.id, ciphertext: ciphertext)
-    }
-
-    private func remember(_ key: DataKey?, for userId: String) {
-        knownKeys.withLock { keys in
-            if keys.count >= Self.knownKeysLimit { keys.removeAll(keepingCapacity: true) }
-            keys[userId] = key
         }
     }
 
@@ -413,7 +381,7 @@ public final class DecisionStore: Sendable {
             key = DataKey(id: id, key: made.key)
         }
         keys[userId] = key
-        remember(key, for: userId)
+        keyCache.remember(key, for: userId)
         return key
     }
 
@@ -426,11 +394,7 @@ public final class DecisionStore: Sendable {
             db.cachedStatement(sql: "SELECT \(Self.responseColumns) FROM idempotency_keys k WHERE k.key = ?"),
             arguments: [decision.idempotencyKey])
         {
-            let stored = try checkedResponse(existing)
-            guard stored.requestSHA256 == decision.requestSHA256 || stored.requestSHA256 == decision.legacyRequestSHA256 else {
-                throw StoreError.idempotencyConflict(key: decision.idempotencyKey)
-            }
-            return stored
+            return try StoreRules.replay(try checkedResponse(existing), for: decision)
         }
         // One decision per event, whatever the key it came with.
         if let existing = try Row.fetchOne(
@@ -440,13 +404,8 @@ public final class DecisionStore: Sendable {
                 """),
             arguments: [decision.eventId])
         {
-            let storedKey = try existing.decode(String.self, forColumn: "key")
-            let stored = try checkedResponse(existing)
-            let sameRequest = stored.requestSHA256 == decision.requestSHA256 || stored.requestSHA256 == decision.legacyRequestSHA256
-            // Keys written before per-caller namespaces hold no caller; their owner is unknown.
-            let sameCaller = !storedKey.contains("/") || Self.caller(of: storedKey) == Self.caller(of: decision.idempotencyKey)
-            guard sameRequest, sameCaller else { throw StoreError.eventAlreadyDecided(eventId: decision.eventId) }
-            return stored
+            return try StoreRules.replay(
+                try checkedResponse(existing), storedKey: try existing.decode(String.self, forColumn: "key"), forEventOf: decision)
         }
         // Sealed ahead under the key the person still has: used as it is. Otherwise (no key yet,
         // or erased and made anew meanwhile) sealed here, under the key the transaction sees.
@@ -499,7 +458,7 @@ public final class DecisionStore: Sendable {
                 """).execute(
             arguments: [decision.idempotencyKey, decision.requestSHA256, decision.scoreId, decision.responseStatus,
                         decision.responseBody, decision.createdAt,
-                        secret.mac(Self.responseMACText(scoreId: decision.scoreId, digest: responseDigest))])
+                        StoreRules.responseMAC(scoreId: decision.scoreId, status: decision.responseStatus, body: decision.responseBody, secret: secret)])
         links.scores = (scoreRow.seq, scoreHash)
         links.evaluations = (evaluationRow.seq, evaluationHash)
         return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
@@ -532,35 +491,13 @@ public final class DecisionStore: Sendable {
         }
     }
 
-    /// One stored decision with its decrypted inputs, for replay.
-    public struct Stored: Sendable {
-        public var scoreId: String
-        public var evaluationId: String
-        public var createdAt: String
-        public var eventId: String
-        public var loanId: String
-        public var modelSHA256: String
-        public var policySHA256: String
-        public var amount: Double
-        public var tenorMonths: Double?
-        public var applicationDate: String
-        public var score: Double?
-        public var probabilityOfDefault: Double?
-        public var decision: String
-        public var ruleHitsJSON: String
-        /// The inputs as stored (JSON), decrypted, or the reason they cannot be.
-        public var inputsJSON: Result<Data, StoreError>
-        /// The response given, as stored (checked against its HMAC), or the reason it cannot be used.
-        public var response: Result<StoredResponse, StoreError>
-    }
-
     /// Every stored decision in order, inputs decrypted. A row that cannot be decoded, decrypted
     /// or authenticated is returned with the reason, so a replay reports every row; a row whose
     /// person's key an erasure destroyed is returned as ``StoreError/erased(_:)``.
     /// - Throws: ``StoreError/database(_:)`` when the store cannot be read at all.
-    public func storedDecisions() throws(StoreError) -> [Stored] {
+    public func storedDecisions() throws(StoreError) -> [StoredDecision] {
         try read { db in
-            var stored: [Stored] = []
+            var stored: [StoredDecision] = []
             let erasedKeys = try Self.erasedKeyIds(db)
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT s.id, s.model_sha256, e.policy_sha256, s.amount, s.tenor_months, s.application_date, s.score, s.pd,
@@ -572,10 +509,17 @@ public final class DecisionStore: Sendable {
                 """)
             while let row = try rows.next() {
                 let id = try row.decode(String.self, forColumn: "id")
-                let inputs = openInputs(row, scoreId: id, erasedKeys: erasedKeys)
+                let inputs: Result<Data, StoreError>
+                do {
+                    inputs = StoreRules.openInputs(
+                        try row.decode(Data.self, forColumn: "inputs_encrypted"), keyId: try row.decode(String?.self, forColumn: "inputs_key_id"),
+                        wrapped: try row.decode(Data?.self, forColumn: "key_wrapped"), scoreId: id, erasedKeys: erasedKeys, secret: secret)
+                } catch {
+                    inputs = .failure(.undecryptable(id))
+                }
                 let response: Result<StoredResponse, StoreError>
                 do { response = .success(try checkedResponse(row)) } catch { response = .failure(.integrity(scoreId: id)) }
-                stored.append(Stored(
+                stored.append(StoredDecision(
                     scoreId: id, evaluationId: try row.decode(String.self, forColumn: "evaluation_id"),
                     createdAt: try row.decode(String.self, forColumn: "created_at"), eventId: try row.decode(String.self, forColumn: "event_id"),
                     loanId: try row.decode(String.self, forColumn: "loan_id"), modelSHA256: try row.decode(String.self, forColumn: "model_sha256"),
@@ -586,23 +530,6 @@ public final class DecisionStore: Sendable {
                     ruleHitsJSON: try row.decode(String.self, forColumn: "rule_hits"), inputsJSON: inputs, response: response))
             }
             return stored
-        }
-    }
-
-    /// The inputs of a row of ``storedDecisions()``, decrypted under the person's data key (or
-    /// the store key, for rows from before per-person keys).
-    private func openInputs(_ row: Row, scoreId: String, erasedKeys: Set<String>) -> Result<Data, StoreError> {
-        do {
-            let encrypted = try row.decode(Data.self, forColumn: "inputs_encrypted")
-            guard let keyId = try row.decode(String?.self, forColumn: "inputs_key_id") else {
-                return .success(try secret.open(encrypted, context: scoreId))
-            }
-            guard let wrapped = try row.decode(Data?.self, forColumn: "key_wrapped") else {
-                return .failure(erasedKeys.contains(keyId) ? .erased(scoreId) : .inputsKeyMissing(scoreId))
-            }
-            return .success(try secret.open(encrypted, context: scoreId, key: try secret.dataKey(wrapped: wrapped, keyId: keyId)))
-        } catch {
-            return .failure(.undecryptable(scoreId))
         }
     }
 
@@ -662,7 +589,7 @@ public final class DecisionStore: Sendable {
                 return (row.seq, hash)
             }
             report.seq = head.0
-            remember(nil, for: request.userId)
+            keyCache.remember(nil, for: request.userId)
             checkpoints?.append([("erasures", head.0, head.1)])
             report.filesOverwritten = try pool.writeWithoutTransaction { db in
                 // (busy, log frames, checkpointed frames): busy 0 means the log was emptied.
@@ -692,5 +619,16 @@ public final class DecisionStore: Sendable {
         try db.cachedStatement(
             sql: "INSERT INTO audit_head (chain, seq, row_hash, mac) VALUES (?, ?, ?, ?) ON CONFLICT(chain) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash, mac = excluded.mac").execute(
             arguments: [chain, link.seq, link.hash, secret.mac("\(chain)|\(link.seq)|\(link.hash)")])
+    }
+}
+
+extension DecisionStore: DecisionStorage {
+    public var displayName: String { URL(fileURLWithPath: path).lastPathComponent }
+
+    /// ``record(_:sealed:)`` on the store's one write thread.
+    public func commit(_ batch: [NewDecision], sealed: [SealedInputs?]) async throws(StoreError) -> [Result<StoredResponse, StoreError>] {
+        try await withCheckedContinuation { continuation in
+            writeQueue.async { continuation.resume(returning: Result { () throws(StoreError) in try self.record(batch, sealed: sealed) }) }
+        }.get()
     }
 }

@@ -100,6 +100,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownDecision(String)
     /// The store has problems (``AuditChain/verify(path:secret:checkpoints:)``), so no proof of it means anything.
     case notIntact
+    /// A store location (a PostgreSQL URL or its settings) that cannot be used, and why.
+    case invalidLocation(String)
+    /// The database's schema is older than this build (run `credit store migrate`), or newer.
+    case schemaVersion(String)
 
     public var description: String {
         switch self {
@@ -117,6 +121,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidErasure(let problem): return "erasure: \(problem)"
         case .unknownDecision(let id): return "no decision \(id) within the rows asked about"
         case .notIntact: return "the store does not verify (run credit audit verify); no proof is given"
+        case .invalidLocation(let problem): return "store: \(problem)"
+        case .schemaVersion(let problem): return "store schema: \(problem)"
         }
     }
 }

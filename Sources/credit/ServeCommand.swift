@@ -65,12 +65,32 @@ struct StoreKeyOptions: ParsableArguments {
     }
 }
 
+/// `--store` and, for a PostgreSQL URL without a password, where the password is.
+struct StoreLocationOptions: ParsableArguments {
+    @Option(name: .long, help: "The store: a SQLite file, or a postgresql://user@host:port/database URL.") var store: String
+    @Option(name: .long, help: "File with the PostgreSQL password (else the URL's, else $PGPASSWORD).") var passwordFile: String?
+    @Option(name: .long, help: "Environment variable with the PostgreSQL password.") var passwordEnvironment: String?
+
+    /// Where the store is, the password read through the one key reader (``SecretText``).
+    func location() throws -> StoreLocation {
+        guard StoreLocation.isPostgresURL(store) else { return .sqlite(path: store) }
+        var password: String?
+        if passwordFile != nil || passwordEnvironment != nil {
+            password = try SecretText.read(file: passwordFile, environment: passwordEnvironment, what: "store password")
+                .trimmingCharacters(in: .newlines)
+        } else {
+            password = ProcessInfo.processInfo.environment["PGPASSWORD"]
+        }
+        return try StoreLocation.parse(store, password: password)
+    }
+}
+
 /// `credit audit`: verify the decision store's hash chains.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Verify the decision store's audit trail.", subcommands: [Verify.self, Prove.self, Keygen.self])
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every row of credit_scores and risk_evaluations against its hash chain, the authenticated head and the schema.",
             discussion: """
@@ -81,7 +101,7 @@ struct AuditCommand: ParsableCommand {
                 older copy, wiped) or forked from it is caught too. Exits 65 when any problem is found.
                 """)
 
-        @Option(name: .long, help: "The store (SQLite file).") var store: String
+        @OptionGroup var store: StoreLocationOptions
         @OptionGroup var key: StoreKeyOptions
         @Option(name: .long, help: "The service's checkpoint log (JSON lines).") var checkpoints: String?
         @Option(name: .long, help: "The checkpoint public key (base64, from credit audit keygen), or a file holding it.")
@@ -94,8 +114,8 @@ struct AuditCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
-            let (reports, logProblems) = try reportingErrors {
+        func run() async throws {
+            let (reports, logProblems) = try await reportingErrors {
                 let secret = try key.secret()
                 var latest: [String: Checkpoint] = [:]
                 var logProblems: [String] = []
@@ -103,7 +123,13 @@ struct AuditCommand: ParsableCommand {
                     let key = (try? String(contentsOfFile: checkpointPublicKey, encoding: .utf8)) ?? checkpointPublicKey
                     (latest, logProblems) = try CheckpointLog.latest(path: checkpoints, publicKey: key)
                 }
-                return (try AuditChain.verify(path: store, secret: secret, checkpoints: latest), logProblems)
+                switch try store.location() {
+                case .sqlite(let path): return (try AuditChain.verify(path: path, secret: secret, checkpoints: latest), logProblems)
+                case .postgres(let configuration):
+                    let store = try await PostgresDecisionStore.connect(configuration, secret: secret)
+                    defer { store.close() }
+                    return (try await store.verify(checkpoints: latest), logProblems)
+                }
             }
             if json {
                 let object: [[String: Any]] = reports.map { report in
@@ -120,7 +146,7 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct Prove: ParsableCommand {
+    struct Prove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the Merkle inclusion proof (RFC 6962) of one decision in the credit_scores chain, as JSON.",
             discussion: """
@@ -130,15 +156,21 @@ struct AuditCommand: ParsableCommand {
                 is in the trail with the few lines of Python in README.md, without the database.
                 """)
 
-        @Option(name: .long, help: "The store (SQLite file).") var store: String
+        @OptionGroup var store: StoreLocationOptions
         @OptionGroup var key: StoreKeyOptions
         @Option(name: .long, help: "The decision's score id.") var scoreId: String
         @Option(name: .long, help: "Prove against the tree of the first N rows (default: every row).") var treeSize: Int?
 
-        func run() throws {
-            let proof = try reportingErrors {
+        func run() async throws {
+            let proof = try await reportingErrors {
                 let secret = try key.secret()
-                return try AuditChain.prove(path: store, secret: secret, scoreId: scoreId, treeSize: treeSize)
+                switch try store.location() {
+                case .sqlite(let path): return try AuditChain.prove(path: path, secret: secret, scoreId: scoreId, treeSize: treeSize)
+                case .postgres(let configuration):
+                    let store = try await PostgresDecisionStore.connect(configuration, secret: secret)
+                    defer { store.close() }
+                    return try await store.prove(scoreId: scoreId, treeSize: treeSize)
+                }
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -173,7 +205,36 @@ struct AuditCommand: ParsableCommand {
 /// `credit store`: maintenance of the decision store.
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "store", abstract: "Maintain the decision store.", subcommands: [Erase.self])
+        commandName: "store", abstract: "Maintain the decision store.", subcommands: [Migrate.self, Erase.self])
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or upgrade a PostgreSQL decision store's schema, and grant the service's role what it needs.",
+            discussion: """
+                Run as the schema's owner (the role that creates tables); the service connects as another role. \
+                Applies the migrations the database lacks, each in one transaction, recorded in \
+                schema_migrations; safe to run twice or from two places at once. With --service-role, that \
+                role gets SELECT and INSERT on the store's tables and UPDATE on audit_head only: no UPDATE or \
+                DELETE of a decision, no TRUNCATE, no DDL. A SQLite store migrates itself when opened.
+                """)
+
+        @OptionGroup var store: StoreLocationOptions
+        @Option(name: .long, help: "The role the service connects as, granted INSERT and SELECT only.") var serviceRole: String?
+
+        func run() async throws {
+            let (from, to) = try await reportingErrors {
+                guard case .postgres(let configuration) = try store.location() else {
+                    throw StoreError.invalidLocation("credit store migrate takes a postgresql:// URL; a SQLite store migrates itself when opened")
+                }
+                // Migrations need no store key: they write no row.
+                let store = try await PostgresDecisionStore.connect(configuration, secret: try StoreSecret(base64: Data(count: 32).base64EncodedString()))
+                defer { store.close() }
+                return try await store.migrate(serviceRole: serviceRole)
+            }
+            print(from == to ? "schema at version \(to): nothing to do" : "schema migrated from version \(from) to \(to)")
+            if let serviceRole { print("granted \(serviceRole) SELECT and INSERT on the store's tables, UPDATE on audit_head") }
+        }
+    }
 
     struct Erase: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -211,7 +272,7 @@ struct StoreCommand: ParsableCommand {
 }
 
 /// `credit replay`: re-evaluate stored decisions with their pinned versions.
-struct ReplayCommand: ParsableCommand {
+struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Re-evaluate the stored decisions made with this model and policy and confirm identical outputs.",
@@ -221,16 +282,16 @@ struct ReplayCommand: ParsableCommand {
             or any stored input cannot be decrypted.
             """)
 
-    @Option(name: .long, help: "The store (SQLite file).") var store: String
+    @OptionGroup var store: StoreLocationOptions
     @OptionGroup var key: StoreKeyOptions
     @Option(name: .long, help: "Model file the decisions were made with.") var model: String
     @Option(name: .long, help: "Policy file the decisions were made with.") var policy: String
 
-    func run() throws {
-        let report = try reportingErrors {
+    func run() async throws {
+        let report = try await reportingErrors {
             let secret = try key.secret()
             let engine = RiskEngine(model: try ModelFileLoader.load(path: model), policy: try PolicyFileLoader.load(path: policy))
-            return try Replay.run(store: try DecisionStore(path: store, secret: secret, create: false), engine: engine)
+            return try await Replay.run(store: try await store.location().open(secret: secret), engine: engine)
         }
         for (id, problem) in report.differing { print("DIFFERS \(id): \(problem)") }
         for (id, problem) in report.undecryptable { print("UNDECRYPTABLE \(id): \(problem)") }

@@ -93,14 +93,14 @@ struct ErasureTests {
     }
 
     @Test("inputs sealed ahead of the write are stored as sealed; sealed under a key erased meanwhile, they are sealed again")
-    func sealedAhead() throws {
+    func sealedAhead() async throws {
         let directory = try TemporaryDirectory()
         let (path, store) = try makeStore(directory)
-        let ahead = try #require(store.seal(decision(7, user: "usr-a")))
+        let ahead = try #require(await store.seal(decision(7, user: "usr-a")))
         _ = try store.record([decision(7, user: "usr-a")], sealed: [ahead])
         #expect(try sqliteRows(path, "SELECT inputs_encrypted FROM credit_scores WHERE seq = 7") == [ahead.ciphertext.map { String(format: "%02x", $0) }.joined()])
         // Another process erases the person between the sealing and the write.
-        let stale = try #require(store.seal(decision(8, user: "usr-a")))
+        let stale = try #require(await store.seal(decision(8, user: "usr-a")))
         _ = try DecisionStore(path: path, secret: secret).erase(request("usr-a"))
         _ = try store.record([decision(8, user: "usr-a")], sealed: [stale])
         #expect(try sqliteRows(path, "SELECT inputs_encrypted FROM credit_scores WHERE seq = 8") != [stale.ciphertext.map { String(format: "%02x", $0) }.joined()])
@@ -108,7 +108,7 @@ struct ErasureTests {
         #expect(try inputs(store).filter { $0 == "erased" }.count == 4)
         #expect(try problems(path).isEmpty)
         // A person with no key yet has nothing to seal ahead with.
-        #expect(store.seal(decision(9, user: "usr-new")) == nil)
+        #expect(await store.seal(decision(9, user: "usr-new")) == nil)
     }
 
     @Test("a key deleted without an erasure, restored after one, or moved to another person is reported")

@@ -1,0 +1,546 @@
+import CreditCore
+public import Foundation
+public import Logging
+import PostgresNIO
+
+/// The decision store on PostgreSQL, shared by every replica of the service.
+///
+/// The same tables, hash chains, HMACs and per-person keys as the SQLite store
+/// (``DecisionStore``), so `credit audit verify` and `credit replay` check the same properties.
+/// What makes it safe with many writers:
+/// - **One chain, no forks, no gaps.** Every batch runs in one transaction that first takes a
+///   transaction-scoped advisory lock, then reads each chain's last row and appends after it:
+///   sequence numbers and links are assigned exactly once, whichever replica writes. A replica
+///   sends its pending decisions as one batch (``GroupCommitter``), so the lock is taken once
+///   per batch, not per request.
+/// - **Idempotency across replicas** (Stripe's design): the key is claimed with
+///   `INSERT … ON CONFLICT DO NOTHING RETURNING` in the decision's transaction; a duplicate on
+///   another replica waits on the lock for the first to commit, then finds the key and gets the
+///   stored response byte for byte; another body under the key is a conflict. `event_id` is
+///   unique: one decision per event, whatever the replica.
+/// - **Append-only twice**: triggers refuse UPDATE, DELETE and TRUNCATE of every chained table,
+///   and the service's role has INSERT and SELECT only (``PostgresSchema/grants(to:)``).
+/// - **Failures**: a lost connection fails the batch as ``StoreError/database(_:)`` (503, and
+///   readiness false), never a crash; the pool reconnects. A batch whose commit outcome is unknown
+///   is reported failed; its retry finds the key if it did commit.
+public final class PostgresDecisionStore: Sendable {
+    let client: PostgresClient
+    let secret: StoreSecret
+    public let configuration: PostgresStoreConfiguration
+    private let checkpoints: CheckpointLog?
+    private let keyCache = DataKeyCache()
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    /// The advisory lock every write of a chain holds (`CRDTCHN1`).
+    static let chainLock: Int64 = 0x4352_4454_4348_4E31
+    /// The advisory lock migrations hold (`CRDTMIGR`).
+    static let migrationLock: Int64 = 0x4352_4454_4D49_4752
+
+    private init(
+        configuration: PostgresStoreConfiguration, client clientConfiguration: PostgresClient.Configuration, secret: StoreSecret,
+        checkpoints: CheckpointLog?, logger: Logger, started: @escaping @Sendable () -> Void
+    ) {
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        (self.client, self.configuration, self.secret, self.checkpoints, self.logger) = (client, configuration, secret, checkpoints, logger)
+        runner = Task {
+            started()
+            await client.run()
+        }
+    }
+
+    deinit { runner.cancel() }
+
+    /// A store on `configuration`'s database, not yet checked: for `credit store migrate` and
+    /// `credit audit verify`, which report a schema's problems rather than refuse it.
+    public static func connect(
+        _ configuration: PostgresStoreConfiguration, secret: StoreSecret, checkpoints: CheckpointLog? = nil,
+        logger: Logger = Logger(label: "creditengine.store")
+    ) async throws(StoreError) -> PostgresDecisionStore {
+        let clientConfiguration = try configuration.clientConfiguration()
+        // Returns once the pool's task runs, so no query is leased before it.
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let store = PostgresDecisionStore(
+            configuration: configuration, client: clientConfiguration, secret: secret, checkpoints: checkpoints, logger: logger
+        ) { signal.finish() }
+        for await _ in started {}
+        return store
+    }
+
+    /// Opens the store: checks that the schema is at this build's version with every
+    /// append-only trigger in place (migrating first when `migrate` is true).
+    /// - Throws: ``StoreError/schemaVersion(_:)`` for a database without the schema or at
+    ///   another version; ``StoreError/schema(_:)`` for a missing or altered trigger;
+    ///   ``StoreError/database(_:)`` when the database cannot be reached.
+    public static func open(
+        _ configuration: PostgresStoreConfiguration, secret: StoreSecret, checkpoints: CheckpointLog? = nil, migrate: Bool = false,
+        logger: Logger = Logger(label: "creditengine.store")
+    ) async throws(StoreError) -> PostgresDecisionStore {
+        let store = try await connect(configuration, secret: secret, checkpoints: checkpoints, logger: logger)
+        if migrate { _ = try await store.migrate() }
+        try await store.checkSchema()
+        return store
+    }
+
+    /// Stops the connection pool (queries after it fail).
+    public func close() { runner.cancel() }
+
+    public var displayName: String { configuration.description }
+
+    // MARK: - Schema
+
+    /// Applies the migrations the database lacks, each in its own transaction under the
+    /// migration lock (two replicas starting together migrate once), as the connecting role (the
+    /// owner); then grants `serviceRole`, when given, what the service needs and nothing more.
+    /// - Returns: the schema version before and after.
+    /// - Throws: ``StoreError/schemaVersion(_:)`` when the database is newer than this build;
+    ///   ``StoreError/invalidLocation(_:)`` for a role name that is not a plain identifier.
+    @discardableResult
+    public func migrate(serviceRole: String? = nil) async throws(StoreError) -> (from: Int, to: Int) {
+        if let serviceRole, !SafeName.isValidRole(serviceRole) {
+            throw .invalidLocation("the service role must be a lowercase identifier (letters, digits, _)")
+        }
+        return try await database { () async throws -> (from: Int, to: Int) in
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                    """, logger: logger)
+                let from = try await Self.schemaVersion(connection, logger: logger)
+                guard from <= PostgresSchema.latestVersion else {
+                    throw StoreError.schemaVersion("the database is at version \(from), newer than this build (\(PostgresSchema.latestVersion))")
+                }
+                for migration in PostgresSchema.migrations where migration.version > from {
+                    for statement in migration.statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                    try await connection.query(
+                        "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                }
+                if let serviceRole {
+                    var schema = "public"
+                    for try await name in try await connection.query("SELECT current_schema()::text", logger: logger).decode(String.self) { schema = name }
+                    for grant in PostgresSchema.grants(to: serviceRole) {
+                        let sql = grant.replacingOccurrences(of: PostgresSchema.schemaPlaceholder, with: "\"\(schema)\"")
+                        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+                    }
+                }
+                return (from, PostgresSchema.latestVersion)
+            }
+        }
+    }
+
+    private static func schemaVersion(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+        var version = 0
+        for try await value in try await connection.query("SELECT coalesce(max(version), 0)::int8 FROM schema_migrations", logger: logger)
+            .decode(Int64.self)
+        { version = Int(value) }
+        return version
+    }
+
+    /// The schema's safeguards as they stand: the version, and every append-only trigger present,
+    /// enabled, firing on its statements and running the refusing function unaltered.
+    private func checkSchema() async throws(StoreError) {
+        try await database { () async throws in
+            try await client.withConnection { connection in
+                var hasTable = false
+                for try await exists in try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+                    .decode(Bool.self)
+                { hasTable = exists }
+                guard hasTable else {
+                    throw StoreError.schemaVersion("the database holds no decision store; run credit store migrate --store URL as its owner")
+                }
+                try await Self.checkVersion(connection, logger: logger)
+                if let problem = try await Self.triggerProblems(connection, logger: logger).first { throw StoreError.schema(problem) }
+            }
+        }
+    }
+
+    /// Refuses a schema at another version than this build's.
+    static func checkVersion(_ connection: PostgresConnection, logger: Logger) async throws {
+        let version = try await schemaVersion(connection, logger: logger)
+        guard version == PostgresSchema.latestVersion else {
+            throw StoreError.schemaVersion(
+                version < PostgresSchema.latestVersion
+                    ? "the database is at version \(version), this build needs \(PostgresSchema.latestVersion): run credit store migrate --store URL"
+                    : "the database is at version \(version), newer than this build (\(PostgresSchema.latestVersion))")
+        }
+    }
+
+    /// Every append-only trigger missing, altered (another table, events or function, or the
+    /// function's source changed) or disabled.
+    static func triggerProblems(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        var found: [String: (table: String, type: Int16, enabled: String, function: String, source: String)] = [:]
+        let rows = try await connection.query("""
+            SELECT t.tgname::text, c.relname::text, t.tgtype, t.tgenabled::text, p.proname::text, p.prosrc
+            FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+            WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace
+            """, logger: logger)
+        for try await (name, table, type, enabled, function, source) in rows.decode((String, String, Int16, String, String, String).self) {
+            found[name] = (table, type, enabled, function, source)
+        }
+        return PostgresSchema.triggers.compactMap { trigger in
+            guard let stored = found[trigger.name] else { return "the append-only trigger \(trigger.name) is missing" }
+            guard stored.table == trigger.table, stored.type == trigger.type, stored.function == "credit_refuse_change",
+                stored.source == PostgresSchema.refuseFunctionSource
+            else { return "the append-only trigger \(trigger.name) has been altered" }
+            return stored.enabled == "D" ? "the append-only trigger \(trigger.name) is disabled" : nil
+        }
+    }
+
+    // MARK: - Writing
+
+    /// The last row of each chain: its sequence number (0 before the first) and hash.
+    private struct ChainLinks {
+        var scores: (seq: Int64, hash: String)
+        var evaluations: (seq: Int64, hash: String)
+    }
+
+    /// Stores decisions in one transaction under the chain lock: for each, the claim of its
+    /// idempotency key and both chained rows; each chain's head once, after them. A key or event
+    /// stored meanwhile (by any replica) returns that response instead, or its conflict; either
+    /// affects only its own decision.
+    public func commit(_ batch: [NewDecision], sealed: [SealedInputs?]) async throws(StoreError) -> [Result<StoredResponse, StoreError>] {
+        let (results, advanced) = try await database { () async throws -> ([Result<StoredResponse, StoreError>], [(chain: String, seq: Int64, head: String)]) in
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
+                var links = ChainLinks(
+                    scores: try await lastLink(connection, chain: "credit_scores"), evaluations: try await lastLink(connection, chain: "risk_evaluations"))
+                let start = links
+                var keys: [String: DataKey] = [:]
+                var results: [Result<StoredResponse, StoreError>] = []
+                for (index, decision) in batch.enumerated() {
+                    do throws(StoreError) {
+                        try Self.checkShape(decision)
+                        results.append(.success(try await insert(
+                            decision, sealed: index < sealed.count ? sealed[index] : nil, keys: &keys, links: &links, connection: connection)))
+                    } catch {
+                        results.append(.failure(error))
+                    }
+                }
+                var advanced: [(chain: String, seq: Int64, head: String)] = []
+                if links.scores.seq != start.scores.seq { advanced.append(("credit_scores", links.scores.seq, links.scores.hash)) }
+                if links.evaluations.seq != start.evaluations.seq { advanced.append(("risk_evaluations", links.evaluations.seq, links.evaluations.hash)) }
+                for head in advanced { try await setHead(connection, chain: head.chain, seq: head.seq, hash: head.head) }
+                return (results, advanced)
+            }
+        }
+        // After the commit: a checkpoint never names rows that are not stored.
+        if !advanced.isEmpty { checkpoints?.append(advanced) }
+        return results
+    }
+
+    /// Refuses a decision whose ids or times the schema's types would not give back as the same
+    /// text (the hash chain covers the text): ids are lowercase UUIDs, `createdAt` is UTC with
+    /// milliseconds, `applicationDate` is `YYYY-MM-DD`.
+    static func checkShape(_ decision: NewDecision) throws(StoreError) {
+        for (name, id) in [("score id", decision.scoreId), ("evaluation id", decision.evaluationId)] where !isCanonicalUUID(id) {
+            throw .database("the \(name) must be a lowercase UUID")
+        }
+        guard isCanonicalTimestamp(decision.createdAt) else { throw .database("createdAt must be UTC with milliseconds (2026-11-25T09:47:41.498Z)") }
+        guard isCanonicalDate(decision.applicationDate) else { throw .database("the application date must be YYYY-MM-DD") }
+    }
+
+    static func isCanonicalUUID(_ text: String) -> Bool {
+        UUID(uuidString: text)?.uuidString.lowercased() == text
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` that PostgreSQL reads as that instant.
+    static func isCanonicalTimestamp(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 24, bytes[10] == UInt8(ascii: "T"), bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), isCanonicalDate(String(decoding: bytes[0..<10], as: UTF8.self))
+        else { return false }
+        let digits = [11, 12, 14, 15, 17, 18, 20, 21, 22].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) }
+        let hour = Int(String(decoding: bytes[11..<13], as: UTF8.self)) ?? 99
+        let minute = Int(String(decoding: bytes[14..<16], as: UTF8.self)) ?? 99
+        let second = Int(String(decoding: bytes[17..<19], as: UTF8.self)) ?? 99
+        return digits && hour < 24 && minute < 60 && second < 60
+    }
+
+    /// `YYYY-MM-DD`, a real day of the calendar, year 1 to 9999.
+    static func isCanonicalDate(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[$0]) }),
+            let year = Int(String(decoding: bytes[0..<4], as: UTF8.self)), let month = Int(String(decoding: bytes[5..<7], as: UTF8.self)),
+            let day = Int(String(decoding: bytes[8..<10], as: UTF8.self)), year >= 1, (1...12).contains(month), day >= 1
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return day <= days
+    }
+
+    private func lastLink(_ connection: PostgresConnection, chain: String) async throws -> (seq: Int64, hash: String) {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT seq, row_hash FROM \(chain) ORDER BY seq DESC LIMIT 1"), logger: logger)
+        for try await (seq, hash) in rows.decode((Int64, String).self) { return (seq, hash) }
+        return (0, AuditChain.genesis)
+    }
+
+    private func setHead(_ connection: PostgresConnection, chain: String, seq: Int64, hash: String) async throws {
+        let mac = secret.mac("\(chain)|\(seq)|\(hash)")
+        try await connection.query("""
+            INSERT INTO audit_head (chain, seq, row_hash, mac) VALUES (\(chain), \(seq), \(hash), \(mac))
+            ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash, mac = excluded.mac
+            """, logger: logger)
+    }
+
+    /// The columns a stored response is read with, for ``authenticated(_:)``.
+    private static let responseColumns = "k.score_id::text, k.status::int8, k.response, k.request_sha256, k.response_mac"
+    private typealias ResponseColumns = (String, Int64, Data, String, String?)
+
+    private func authenticated(_ columns: ResponseColumns) throws(StoreError) -> StoredResponse {
+        let (scoreId, status, body, requestSHA256, mac) = columns
+        return try StoreRules.authenticated(
+            StoredResponse(status: Int(status), body: body, requestSHA256: requestSHA256), scoreId: scoreId, mac: mac, secret: secret)
+    }
+
+    /// Inserts one decision inside the batch's transaction, after the rows `links` ends with.
+    private func insert(
+        _ decision: NewDecision, sealed: SealedInputs?, keys: inout [String: DataKey], links: inout ChainLinks, connection: PostgresConnection
+    ) async throws(StoreError) -> StoredResponse {
+        try await database { () async throws -> StoredResponse in
+            let byKey = try await connection.query(
+                "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.key = \(decision.idempotencyKey)", logger: logger)
+            for try await columns in byKey.decode(ResponseColumns.self) { return try StoreRules.replay(try authenticated(columns), for: decision) }
+            // One decision per event, whatever the key it came with.
+            let byEvent = try await connection.query("""
+                SELECT k.key, \(unescaped: Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
+                WHERE s.event_id = \(decision.eventId) LIMIT 1
+                """, logger: logger)
+            for try await (key, scoreId, status, body, requestSHA256, mac) in byEvent.decode((String, String, Int64, Data, String, String?).self) {
+                return try StoreRules.replay(try authenticated((scoreId, status, body, requestSHA256, mac)), storedKey: key, forEventOf: decision)
+            }
+            let responseDigest = StoredResponse.digest(status: decision.responseStatus, body: decision.responseBody)
+            let responseMAC = StoreRules.responseMAC(scoreId: decision.scoreId, status: decision.responseStatus, body: decision.responseBody, secret: secret)
+            let claimed = try await connection.query("""
+                INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, response_mac, created_at)
+                VALUES (\(decision.idempotencyKey), \(decision.requestSHA256), \(decision.scoreId)::uuid, \(decision.responseStatus),
+                        \(decision.responseBody), \(responseMAC), \(decision.createdAt)::timestamptz)
+                ON CONFLICT (key) DO NOTHING RETURNING key
+                """, logger: logger)
+            var claim = false
+            for try await _ in claimed.decode(String.self) { claim = true }
+            // Under the chain lock no other transaction can hold the key uncommitted; kept as the
+            // store's own check rather than trusted.
+            guard claim else { throw StoreError.database("the idempotency key was claimed concurrently; retry") }
+            let (keyId, encrypted) = try await inputs(of: decision, sealed: sealed, keys: &keys, connection: connection)
+            let scoreRow = ScoreRow(
+                seq: links.scores.seq + 1, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId,
+                loanId: decision.loanId, userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths,
+                applicationDate: decision.applicationDate, modelId: decision.modelId, modelVersion: decision.modelVersion,
+                modelSHA256: decision.modelSHA256, score: decision.score, probabilityOfDefault: decision.probabilityOfDefault,
+                grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(), inputsKeyId: keyId, prevHash: links.scores.hash)
+            let scoreHash = try AuditChain.hash(scoreRow)
+            try await connection.query("""
+                INSERT INTO credit_scores (id, seq, created_at, event_id, loan_id, user_id, amount, tenor_months, application_date,
+                  model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, inputs_key_id, prev_hash, row_hash)
+                VALUES (\(scoreRow.id)::uuid, \(scoreRow.seq), \(scoreRow.createdAt)::timestamptz, \(scoreRow.eventId), \(scoreRow.loanId),
+                  \(scoreRow.userId), \(scoreRow.amount), \(scoreRow.tenorMonths), \(scoreRow.applicationDate)::date, \(scoreRow.modelId),
+                  \(scoreRow.modelVersion), \(scoreRow.modelSHA256), \(scoreRow.score), \(scoreRow.probabilityOfDefault), \(scoreRow.grade),
+                  \(encrypted), \(keyId)::uuid, \(scoreRow.prevHash), \(scoreHash))
+                """, logger: logger)
+            let evaluationRow = EvaluationRow(
+                seq: links.evaluations.seq + 1, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
+                policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
+                decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, responseSHA256: responseDigest,
+                prevHash: links.evaluations.hash)
+            let evaluationHash = try AuditChain.hash(evaluationRow)
+            try await connection.query("""
+                INSERT INTO risk_evaluations (id, seq, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
+                  rule_hits, reasons, response_sha256, prev_hash, row_hash)
+                VALUES (\(evaluationRow.id)::uuid, \(evaluationRow.seq), \(evaluationRow.scoreId)::uuid, \(evaluationRow.createdAt)::timestamptz,
+                  \(evaluationRow.policyId), \(evaluationRow.policyVersion), \(evaluationRow.policySHA256), \(evaluationRow.decision),
+                  \(evaluationRow.ruleHits), \(evaluationRow.reasons), \(responseDigest), \(evaluationRow.prevHash), \(evaluationHash))
+                """, logger: logger)
+            links.scores = (scoreRow.seq, scoreHash)
+            links.evaluations = (evaluationRow.seq, evaluationHash)
+            return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
+        }
+    }
+
+    /// The decision's inputs, encrypted under the person's data key: as sealed ahead when the
+    /// person still has that key, else sealed here under the key the transaction sees (made and
+    /// stored, wrapped, on the person's first decision).
+    private func inputs(
+        of decision: NewDecision, sealed: SealedInputs?, keys: inout [String: DataKey], connection: PostgresConnection
+    ) async throws -> (keyId: String, encrypted: Data) {
+        if let key = keys[decision.userId] {
+            return (key.id, try secret.seal(decision.inputsJSON, context: decision.scoreId, key: key.key))
+        }
+        var stored: (id: String, wrapped: Data)?
+        let rows = try await connection.query(
+            "SELECT key_id::text, wrapped FROM subject_keys WHERE user_id = \(decision.userId)", logger: logger)
+        for try await (id, wrapped) in rows.decode((String, Data).self) { stored = (id, wrapped) }
+        let key: DataKey
+        if let stored {
+            if let sealed, sealed.keyId == stored.id {
+                keys[decision.userId] = DataKey(id: stored.id, key: try secret.dataKey(wrapped: stored.wrapped, keyId: stored.id))
+                return (sealed.keyId, sealed.ciphertext)
+            }
+            key = DataKey(id: stored.id, key: try secret.dataKey(wrapped: stored.wrapped, keyId: stored.id))
+        } else {
+            let id = UUID().uuidString.lowercased()
+            let made = try secret.newDataKey(keyId: id)
+            try await connection.query("""
+                INSERT INTO subject_keys (key_id, user_id, wrapped, created_at)
+                VALUES (\(id)::uuid, \(decision.userId), \(made.wrapped), \(decision.createdAt)::timestamptz)
+                """, logger: logger)
+            key = DataKey(id: id, key: made.key)
+        }
+        keys[decision.userId] = key
+        keyCache.remember(key, for: decision.userId)
+        return (key.id, try secret.seal(decision.inputsJSON, context: decision.scoreId, key: key.key))
+    }
+
+    // MARK: - Reading
+
+    /// Seals `decision`'s inputs under the person's data key as last seen (read once, then
+    /// remembered); nil for a person without a key yet.
+    public func seal(_ decision: NewDecision) async -> SealedInputs? {
+        await keyCache.seal(decision, secret: secret) {
+            try? await database { () async throws -> (id: String, wrapped: Data)? in
+                let rows = try await client.query("SELECT key_id::text, wrapped FROM subject_keys WHERE user_id = \(decision.userId)", logger: logger)
+                for try await (id, wrapped) in rows.decode((String, Data).self) { return (id, wrapped) }
+                return nil
+            }
+        }
+    }
+
+    public func response(forKey key: String) async throws(StoreError) -> StoredResponse? {
+        try await database { () async throws -> StoredResponse? in
+            let rows = try await client.query(
+                "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.key = \(key)", logger: logger)
+            for try await columns in rows.decode(ResponseColumns.self) { return try authenticated(columns) }
+            return nil
+        }
+    }
+
+    public func response(forScore id: String) async throws(StoreError) -> StoredResponse? {
+        guard Self.isCanonicalUUID(id) else { return nil }
+        return try await database { () async throws -> StoredResponse? in
+            let rows = try await client.query(
+                "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.score_id = \(id)::uuid", logger: logger)
+            for try await columns in rows.decode(ResponseColumns.self) { return try authenticated(columns) }
+            return nil
+        }
+    }
+
+    public func responses(forLoan loanId: String, after: Int64? = nil, limit: Int = 100) async throws(StoreError) -> (bodies: [Data], next: Int64?) {
+        try await database { () async throws -> (bodies: [Data], next: Int64?) in
+            let rows = try await client.query("""
+                SELECT s.seq, \(unescaped: Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
+                WHERE s.loan_id = \(loanId) AND s.seq > \(after ?? 0) ORDER BY s.seq LIMIT \(limit + 1)
+                """, logger: logger)
+            var page: [(seq: Int64, body: Data)] = []
+            for try await (seq, scoreId, status, body, requestSHA256, mac) in rows.decode((Int64, String, Int64, Data, String, String?).self) {
+                page.append((seq, try authenticated((scoreId, status, body, requestSHA256, mac)).body))
+            }
+            let next = page.count > limit ? page[limit - 1].seq : nil
+            return (page.prefix(limit).map(\.body), next)
+        }
+    }
+
+    /// Every stored decision in order, inputs decrypted; a row that cannot be decrypted or
+    /// authenticated is returned with the reason.
+    public func storedDecisions() async throws(StoreError) -> [StoredDecision] {
+        try await database { () async throws -> [StoredDecision] in
+            let erased = try await erasedKeyIds()
+            let rows = try await client.query("""
+                SELECT s.id::text, e.id::text, \(unescaped: Self.timeText("s.created_at")), s.event_id, s.loan_id, s.model_sha256,
+                  e.policy_sha256, s.amount, s.tenor_months, to_char(s.application_date, 'YYYY-MM-DD'), s.score, s.pd, e.decision,
+                  e.rule_hits, s.inputs_encrypted, s.inputs_key_id::text, sk.wrapped, k.status::int8, k.response, k.request_sha256,
+                  k.response_mac
+                FROM credit_scores s JOIN risk_evaluations e ON e.score_id = s.id LEFT JOIN idempotency_keys k ON k.score_id = s.id
+                LEFT JOIN subject_keys sk ON sk.key_id = s.inputs_key_id ORDER BY s.seq
+                """, logger: logger)
+            var stored: [StoredDecision] = []
+            for try await row in rows {
+                let (scoreId, evaluationId, createdAt, eventId, loanId, modelSHA256, policySHA256, amount, tenor, date, score, pd, decision) =
+                    try row.decode((String, String, String, String, String, String, String, Double, Double?, String, Double?, Double?, String).self)
+                let (ruleHits, encrypted, keyId, wrapped, status, body, requestSHA256, mac) =
+                    try row.makeRandomAccess().decodeColumns((String, Data, String?, Data?, Int64?, Data?, String?, String?).self, from: 13)
+                let response: Result<StoredResponse, StoreError>
+                if let status, let body, let requestSHA256 {
+                    response = Result { () throws(StoreError) in try authenticated((scoreId, status, body, requestSHA256, mac)) }
+                        .mapError { _ in .integrity(scoreId: scoreId) }
+                } else {
+                    response = .failure(.integrity(scoreId: scoreId))
+                }
+                stored.append(StoredDecision(
+                    scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, eventId: eventId, loanId: loanId, modelSHA256: modelSHA256,
+                    policySHA256: policySHA256, amount: amount, tenorMonths: tenor, applicationDate: date, score: score, probabilityOfDefault: pd,
+                    decision: decision, ruleHitsJSON: ruleHits,
+                    inputsJSON: StoreRules.openInputs(encrypted, keyId: keyId, wrapped: wrapped, scoreId: scoreId, erasedKeys: erased, secret: secret),
+                    response: response))
+            }
+            return stored
+        }
+    }
+
+    /// The ids of every data key an erasure destroyed.
+    func erasedKeyIds() async throws -> Set<String> {
+        var ids: Set<String> = []
+        for try await text in try await client.query("SELECT key_ids FROM erasures", logger: logger).decode(String.self) {
+            ids.formUnion((try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? [])
+        }
+        return ids
+    }
+
+    /// A `timestamptz` column as the text the chain hashed: UTC with milliseconds.
+    static func timeText(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    }
+
+    /// Whether the database answers within two seconds (for readiness).
+    public func isReachable() async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                guard let rows = try? await self.client.query("SELECT 1::int8", logger: self.logger) else { return false }
+                return ((try? await rows.decode(Int64.self).first { _ in true }) ?? nil) == 1
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(2))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Runs `body`, mapping a failure to ``StoreError``: a store error as it is, a database error
+    /// as ``StoreError/database(_:)`` with its SQLSTATE and server message only (a query's bound
+    /// values, which hold applicant data, never appear).
+    func database<T>(_ body: () async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as PSQLError {
+            throw .database(Self.describe(error))
+        } catch {
+            throw .database("\(type(of: error))")
+        }
+    }
+
+    static func describe(_ error: PSQLError) -> String {
+        if let message = error.serverInfo?[.message] {
+            return "PostgreSQL \(error.serverInfo?[.sqlState] ?? "error"): \(message)"
+        }
+        return "PostgreSQL connection: \(error.code)"
+    }
+}
+
+extension PostgresDecisionStore: DecisionStorage {}
+
+extension PostgresRandomAccessRow {
+    /// The columns from `start` on, decoded as `types` (for rows wider than one tuple).
+    func decodeColumns<each Column: PostgresDecodable>(_ types: (repeat each Column).Type, from start: Int) throws -> (repeat each Column) {
+        var index = start
+        func next<T: PostgresDecodable>(_: T.Type) throws -> T {
+            defer { index += 1 }
+            return try self[index].decode(T.self)
+        }
+        return (repeat try next((each Column).self))
+    }
+}
