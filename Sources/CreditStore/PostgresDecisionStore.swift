@@ -140,17 +140,17 @@ public final class PostgresDecisionStore: Sendable {
     /// The schema's safeguards as they stand: the version, and every append-only trigger present,
     /// enabled, firing on its statements and running the refusing function unaltered.
     private func checkSchema() async throws(StoreError) {
-        try await database { () async throws in
-            try await client.withConnection { connection in
+        try await withDeadline { () async throws in
+            try await self.client.withConnection { connection in
                 var hasTable = false
-                for try await exists in try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+                for try await exists in try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: self.logger)
                     .decode(Bool.self)
                 { hasTable = exists }
                 guard hasTable else {
                     throw StoreError.schemaVersion("the database holds no decision store; run credit store migrate --store URL as its owner")
                 }
-                try await Self.checkVersion(connection, logger: logger)
-                if let problem = try await Self.triggerProblems(connection, logger: logger).first { throw StoreError.schema(problem) }
+                try await Self.checkVersion(connection, logger: self.logger)
+                if let problem = try await Self.triggerProblems(connection, logger: self.logger).first { throw StoreError.schema(problem) }
             }
         }
     }
@@ -200,18 +200,18 @@ public final class PostgresDecisionStore: Sendable {
     /// stored meanwhile (by any replica) returns that response instead, or its conflict; either
     /// affects only its own decision.
     public func commit(_ batch: [NewDecision], sealed: [SealedInputs?]) async throws(StoreError) -> [Result<StoredResponse, StoreError>] {
-        let (results, advanced) = try await database { () async throws -> ([Result<StoredResponse, StoreError>], [(chain: String, seq: Int64, head: String)]) in
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: logger)
+        let (results, advanced) = try await withDeadline { () async throws -> ([Result<StoredResponse, StoreError>], [(chain: String, seq: Int64, head: String)]) in
+            try await self.client.withTransaction(logger: self.logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: self.logger)
                 var links = ChainLinks(
-                    scores: try await lastLink(connection, chain: "credit_scores"), evaluations: try await lastLink(connection, chain: "risk_evaluations"))
+                    scores: try await self.lastLink(connection, chain: "credit_scores"), evaluations: try await self.lastLink(connection, chain: "risk_evaluations"))
                 let start = links
                 var keys: [String: DataKey] = [:]
                 var results: [Result<StoredResponse, StoreError>] = []
                 for (index, decision) in batch.enumerated() {
                     do throws(StoreError) {
                         try Self.checkShape(decision)
-                        results.append(.success(try await insert(
+                        results.append(.success(try await self.insert(
                             decision, sealed: index < sealed.count ? sealed[index] : nil, keys: &keys, links: &links, connection: connection)))
                     } catch {
                         results.append(.failure(error))
@@ -220,7 +220,7 @@ public final class PostgresDecisionStore: Sendable {
                 var advanced: [(chain: String, seq: Int64, head: String)] = []
                 if links.scores.seq != start.scores.seq { advanced.append(("credit_scores", links.scores.seq, links.scores.hash)) }
                 if links.evaluations.seq != start.evaluations.seq { advanced.append(("risk_evaluations", links.evaluations.seq, links.evaluations.hash)) }
-                for head in advanced { try await setHead(connection, chain: head.chain, seq: head.seq, hash: head.head) }
+                for head in advanced { try await self.setHead(connection, chain: head.chain, seq: head.seq, hash: head.head) }
                 return (results, advanced)
             }
         }
@@ -407,33 +407,33 @@ public final class PostgresDecisionStore: Sendable {
     }
 
     public func response(forKey key: String) async throws(StoreError) -> StoredResponse? {
-        try await database { () async throws -> StoredResponse? in
-            let rows = try await client.query(
-                "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.key = \(key)", logger: logger)
-            for try await columns in rows.decode(ResponseColumns.self) { return try authenticated(columns) }
+        try await withDeadline { () async throws -> StoredResponse? in
+            let rows = try await self.client.query(
+                "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.key = \(key)", logger: self.logger)
+            for try await columns in rows.decode(ResponseColumns.self) { return try self.authenticated(columns) }
             return nil
         }
     }
 
     public func response(forScore id: String) async throws(StoreError) -> StoredResponse? {
         guard Self.isCanonicalUUID(id) else { return nil }
-        return try await database { () async throws -> StoredResponse? in
-            let rows = try await client.query(
-                "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.score_id = \(id)::uuid", logger: logger)
-            for try await columns in rows.decode(ResponseColumns.self) { return try authenticated(columns) }
+        return try await withDeadline { () async throws -> StoredResponse? in
+            let rows = try await self.client.query(
+                "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.score_id = \(id)::uuid", logger: self.logger)
+            for try await columns in rows.decode(ResponseColumns.self) { return try self.authenticated(columns) }
             return nil
         }
     }
 
     public func responses(forLoan loanId: String, after: Int64? = nil, limit: Int = 100) async throws(StoreError) -> (bodies: [Data], next: Int64?) {
-        try await database { () async throws -> (bodies: [Data], next: Int64?) in
-            let rows = try await client.query("""
+        try await withDeadline { () async throws -> (bodies: [Data], next: Int64?) in
+            let rows = try await self.client.query("""
                 SELECT s.seq, \(unescaped: Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
                 WHERE s.loan_id = \(loanId) AND s.seq > \(after ?? 0) ORDER BY s.seq LIMIT \(limit + 1)
-                """, logger: logger)
+                """, logger: self.logger)
             var page: [(seq: Int64, body: Data)] = []
             for try await (seq, scoreId, status, body, requestSHA256, mac) in rows.decode((Int64, String, Int64, Data, String, String?).self) {
-                page.append((seq, try authenticated((scoreId, status, body, requestSHA256, mac)).body))
+                page.append((seq, try self.authenticated((scoreId, status, body, requestSHA256, mac)).body))
             }
             let next = page.count > limit ? page[limit - 1].seq : nil
             return (page.prefix(limit).map(\.body), next)
@@ -508,26 +508,53 @@ public final class PostgresDecisionStore: Sendable {
         }
     }
 
+    /// Runs `body` within the store's deadline (the connect timeout plus the statement timeout,
+    /// and a second): while PostgreSQL cannot be reached the pool keeps trying to connect, and a
+    /// caller must get its 503 in time, not wait on it. A write cut off by the deadline has an
+    /// unknown outcome, like a lost connection: it is reported failed, and its retry finds its key
+    /// if it did commit.
+    func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(StoreError) -> T {
+        let limit = Duration.seconds(configuration.connectTimeoutSeconds) + .milliseconds(configuration.statementTimeoutMilliseconds) + .seconds(1)
+        return try await database {
+            try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw StoreError.database("PostgreSQL did not answer within \(limit) (unreachable, or the pool is exhausted)")
+                }
+                return value
+            }
+        }
+    }
+
     /// Runs `body`, mapping a failure to ``StoreError``: a store error as it is, a database error
     /// as ``StoreError/database(_:)`` with its SQLSTATE and server message only (a query's bound
     /// values, which hold applicant data, never appear).
     func database<T>(_ body: () async throws -> T) async throws(StoreError) -> T {
         do {
             return try await body()
-        } catch let error as StoreError {
-            throw error
-        } catch let error as PSQLError {
-            throw .database(Self.describe(error))
         } catch {
-            throw .database("\(type(of: error))")
+            throw Self.storeError(error)
         }
     }
 
-    static func describe(_ error: PSQLError) -> String {
-        if let message = error.serverInfo?[.message] {
-            return "PostgreSQL \(error.serverInfo?[.sqlState] ?? "error"): \(message)"
+    /// The store error a failure is: itself, or the database error it reports.
+    static func storeError(_ error: any Error) -> StoreError {
+        switch error {
+        case let error as StoreError: return error
+        case let error as PostgresTransactionError:
+            // The closure's own error first: a refused decision is not the transaction's fault.
+            guard let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError else { return .database("transaction failed") }
+            return storeError(cause)
+        case let error as PSQLError:
+            if let message = error.serverInfo?[.message] { return .database("PostgreSQL \(error.serverInfo?[.sqlState] ?? "error"): \(message)") }
+            return .database("PostgreSQL connection: \(error.code)")
+        default: return .database("\(type(of: error)): \(error)")
         }
-        return "PostgreSQL connection: \(error.code)"
     }
 }
 
