@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Benchmark: the HTTP score service under wrk on loopback (release build, SQLite store with
-# synchronous=FULL on this machine's disk). Measures, in one run:
+# Benchmark: the HTTP score service under wrk on loopback (release build). Measures, in one run,
+# for each store mode in MODES (default: SQLite, one and two replicas on one PostgreSQL):
 #   1. max sustained requests/s of POST /api/v1/scores (full scorecard + policy + encrypted,
 #      hash-chained audit write; a new event id per request) and of GET /health/live;
 #   2. p50/p99 latency of POST at a fixed offered rate near RATE req/s (CONNECTIONS connections,
 #      each pausing CONNECTIONS/RATE minus ALLOWANCE_MS, the typical response time, between
 #      requests), with the rate achieved.
-# Server and load generator share the machine's cores. Non-2xx responses are counted as errors.
+# Modes: `sqlite` (WAL, synchronous=FULL on this machine's disk), `postgres1` and `postgres2`
+# (one or two `credit serve` replicas on one local PostgreSQL cluster started here, fsync on,
+# synchronous_commit on; with two, one wrk per replica runs at once with half the connections and
+# half the rate, and the rates add up; the p99 given is the worse replica's).
+# Server(s), PostgreSQL and load generator share the machine's cores. Non-2xx responses are errors.
 #
 # CHECKPOINTS=1 also signs a checkpoint per committed batch into a checkpoint log (and the JSON
 # log), and verifies the store against it at the end.
 #
-#   bash benchmarks/server.sh     # DURATION=20 RATE=1000 CONNECTIONS=12 ALLOWANCE_MS=2 CHECKPOINTS=0 CREDIT=
+#   bash benchmarks/server.sh     # MODES="sqlite postgres1 postgres2" DURATION=20 RATE=1000 CONNECTIONS=12 ALLOWANCE_MS=2 CHECKPOINTS=0 CREDIT=
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-20}
@@ -19,7 +23,9 @@ RATE=${RATE:-1000}
 CONNECTIONS=${CONNECTIONS:-12}
 ALLOWANCE_MS=${ALLOWANCE_MS:-2}
 CHECKPOINTS=${CHECKPOINTS:-0}
+MODES=${MODES:-sqlite postgres1 postgres2}
 WORK=${WORK:-$(mktemp -d)}
+chmod 755 "$WORK"
 
 # CREDIT=path/to/credit benchmarks another build (an earlier commit's, for a before/after run).
 if [ -z "${CREDIT:-}" ]; then
@@ -30,22 +36,27 @@ head -c 32 /dev/urandom | base64 > "$WORK/store.key"
 chmod 600 "$WORK/store.key"   # the service refuses a key file other users can read
 export API_KEY=bench-key-$RANDOM$RANDOM
 HASH=$(printf %s "$API_KEY" | sha256sum | cut -d' ' -f1)
-cat > "$WORK/server.json" <<JSON
-{"host": "127.0.0.1", "port": 0, "model": "$PWD/models/pd-german-credit-scorecard/1.0.0/model.json",
- "policy": "$PWD/models/policy-id-online-lending/1.0.0/policy.json", "store": "store.sqlite", "createStore": true, "storeKeyFile": "store.key",
- "logLevel": "warning", "apiKeys": [{"id": "bench", "sha256": "$HASH", "role": "scorer", "ratePerSecond": 1000000, "burst": 1000000}]}
-JSON
-VERIFY_CHECKPOINTS=()
-if [ "$CHECKPOINTS" = 1 ]; then
-  PUBLIC_KEY=$("$CREDIT" audit keygen --out "$WORK/checkpoint.key")
-  python3 - "$WORK/server.json" <<'PY'
-import json, sys
-config = json.load(open(sys.argv[1]))
-config.update({"checkpointKeyFile": "checkpoint.key", "checkpointLog": "checkpoints.jsonl"})
-json.dump(config, open(sys.argv[1], "w"))
+# write_config FILE STORE [CHECKPOINT_LOG]
+write_config() {
+  python3 - "$@" <<'PY'
+import json, os, sys
+path, store = sys.argv[1], sys.argv[2]
+config = {"host": "127.0.0.1", "port": 0, "model": os.path.abspath("models/pd-german-credit-scorecard/1.0.0/model.json"),
+          "policy": os.path.abspath("models/policy-id-online-lending/1.0.0/policy.json"), "store": store, "storeKeyFile": "store.key",
+          "logLevel": "warning",
+          "apiKeys": [{"id": "bench", "sha256": os.environ["HASH"], "role": "scorer", "ratePerSecond": 1000000, "burst": 1000000}]}
+if store.startswith("postgresql://"):
+    config["storePasswordEnvironment"] = "BENCH_DB_PASSWORD"
+else:
+    config["createStore"] = True
+if len(sys.argv) > 3:
+    config.update({"checkpointKeyFile": "checkpoint.key", "checkpointLog": sys.argv[3]})
+json.dump(config, open(path, "w"))
 PY
-  VERIFY_CHECKPOINTS=(--checkpoints "$WORK/checkpoints.jsonl" --checkpoint-public-key "$PUBLIC_KEY")
-fi
+}
+export HASH
+VERIFY_CHECKPOINTS=()
+if [ "$CHECKPOINTS" = 1 ]; then PUBLIC_KEY=$("$CREDIT" audit keygen --out "$WORK/checkpoint.key"); fi
 python3 - "$WORK/body.json" <<'PY'
 import csv, json, sys
 row = list(csv.DictReader(open("datasets/applications_sample.csv")))[2]
@@ -65,37 +76,96 @@ body = {"event_id": "EVENT_ID", "user_id": row["user_id"], "loan_id": row["loan_
 json.dump(body, open(sys.argv[1], "w"))
 PY
 export BODY_FILE="$WORK/body.json"
-"$CREDIT" serve --config "$WORK/server.json" > "$WORK/listening.txt" 2> "$WORK/server.log" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q listening "$WORK/listening.txt" 2>/dev/null && break; sleep 0.1; done
-PORT=$(sed 's/.*://' "$WORK/listening.txt")
-URL=http://127.0.0.1:$PORT
 
-wrk -t2 -c32 -d5s -s benchmarks/server/post.lua "$URL" > /dev/null   # warm-up
-wrk -t2 -c32 -d"${DURATION}s" --latency -s benchmarks/server/post.lua "$URL" > "$WORK/post-max.txt"
-wrk -t2 -c32 -d"${DURATION}s" --latency "$URL/health/live" > "$WORK/live-max.txt"
-PACE_MS=$(python3 -c "print(max(0, round($CONNECTIONS * 1000 / $RATE - $ALLOWANCE_MS)))") \
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s benchmarks/server/post.lua "$URL" > "$WORK/post-fixed.txt"
-kill -TERM $SERVER; wait $SERVER || true
-"$CREDIT" audit verify --store "$WORK/store.sqlite" --key-file "$WORK/store.key" "${VERIFY_CHECKPOINTS[@]}"
-[ "$CHECKPOINTS" = 1 ] && echo "checkpoints: $(wc -l < "$WORK/checkpoints.jsonl") signed lines"
+# A PostgreSQL cluster of the benchmark's own (as the postgres user when run as root).
+PG_PORT=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort | tail -1)
+AS_PG=(); [ "$(id -u)" = 0 ] && AS_PG=(runuser -u postgres --)
+export BENCH_DB_PASSWORD=bench-$RANDOM$RANDOM
+PG_STARTED=0
+start_postgres() {
+  mkdir -p "$WORK/pg" && printf %s "$BENCH_DB_PASSWORD" > "$WORK/pg/pw" && [ "$(id -u)" = 0 ] && chown -R postgres "$WORK/pg"
+  "${AS_PG[@]}" "$PG_BIN/initdb" -D "$WORK/pg/data" -U credit --pwfile "$WORK/pg/pw" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
+  "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -w -l "$WORK/pg/log" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$WORK/pg -c max_connections=100" start >/dev/null
+  PG_STARTED=1
+}
+stop_postgres() { [ "$PG_STARTED" = 1 ] && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast stop >/dev/null || true; PG_STARTED=0; }
+SERVERS=()
+trap 'kill "${SERVERS[@]}" 2>/dev/null || true; stop_postgres' EXIT
 
-python3 - "$WORK" <<'PY'
+# bench MODE REPLICAS STORE: serve, load, stop, verify, print.
+bench() {
+  local mode=$1 replicas=$2 store=$3 urls=() i
+  SERVERS=()
+  for i in $(seq "$replicas"); do
+    local dir="$WORK/$mode-$i"
+    mkdir -p "$dir" && cp "$WORK/store.key" "$dir/store.key" && chmod 600 "$dir/store.key"
+    [ "$CHECKPOINTS" = 1 ] && cp "$WORK/checkpoint.key" "$dir/checkpoint.key"
+    if [ "$CHECKPOINTS" = 1 ]; then write_config "$dir/server.json" "$store" checkpoints.jsonl; else write_config "$dir/server.json" "$store"; fi
+    "$CREDIT" serve --config "$dir/server.json" > "$dir/listening.txt" 2> "$dir/server.log" &
+    SERVERS+=($!)
+    for _ in $(seq 100); do grep -q listening "$dir/listening.txt" 2>/dev/null && break; sleep 0.1; done
+    urls+=("http://127.0.0.1:$(sed 's/.*://' "$dir/listening.txt")")
+  done
+  # load NAME CONNECTIONS PACE_MS [SCRIPT|PATH]: one wrk per replica at once, connections split.
+  load() {
+    local name=$1 connections=$2 pace=$3 target=$4 pids=() k=0 url
+    for url in "${urls[@]}"; do
+      k=$((k + 1))
+      if [ "$target" = post ]; then
+        EVENT_PREFIX="$mode-$name-$k" PACE_MS=$pace wrk -t$((3 - replicas)) -c$((connections / replicas)) -d"${DURATION}s" --latency \
+          -s benchmarks/server/post.lua "$url" > "$WORK/$mode-$name-$k.txt" &
+      else
+        wrk -t$((3 - replicas)) -c$((connections / replicas)) -d"${DURATION}s" --latency "$url$target" > "$WORK/$mode-$name-$k.txt" &
+      fi
+      pids+=($!)
+    done
+    wait "${pids[@]}"
+  }
+  local warm=5
+  for url in "${urls[@]}"; do EVENT_PREFIX="$mode-warm" wrk -t1 -c8 -d${warm}s -s benchmarks/server/post.lua "$url" > /dev/null; done
+  load post-max 32 0 post
+  load live-max 32 0 /health/live
+  load post-fixed "$CONNECTIONS" "$(python3 -c "print(max(0, round($CONNECTIONS * 1000 / $RATE - $ALLOWANCE_MS)))")" post
+  kill -TERM "${SERVERS[@]}"; wait "${SERVERS[@]}" || true
+  SERVERS=()
+  local verify=(--store "$store" --key-file "$WORK/store.key")
+  if [ "$CHECKPOINTS" = 1 ]; then verify+=(--checkpoints "$WORK/$mode-1/checkpoints.jsonl" --checkpoint-public-key "$PUBLIC_KEY"); fi
+  PGPASSWORD=$BENCH_DB_PASSWORD "$CREDIT" audit verify "${verify[@]}" | sed "s/^/$mode verify: /"
+  python3 - "$WORK" "$mode" "$replicas" <<'PY'
 import re, sys
-work = sys.argv[1]
+work, mode, replicas = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def parse(name):
-    text = open(f"{work}/{name}.txt").read()
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    total = int(re.search(r"(\d+) requests in", text).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    socket = re.search(r"Socket errors: (.*)", text)
-    latency = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)", text, re.M))
-    return rate, total, int(errors.group(1)) if errors else 0, socket.group(1) if socket else "none", latency
+    parts = []
+    for k in range(1, replicas + 1):
+        text = open(f"{work}/{mode}-{name}-{k}.txt").read()
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+        socket = re.search(r"Socket errors: (.*)", text)
+        units = {"us": 0.001, "ms": 1, "s": 1000}
+        latency = {p: float(v) * units[u] for p, v, u in re.findall(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)$", text, re.M)}
+        parts.append((rate, int(errors.group(1)) if errors else 0, socket.group(1) if socket else "none", latency))
+    return (sum(p[0] for p in parts), sum(p[1] for p in parts), "; ".join(p[2] for p in parts),
+            {q: max(p[3].get(q, 0) for p in parts) for q in ("50", "90", "99")})
 post, live, fixed = parse("post-max"), parse("live-max"), parse("post-fixed")
-print(f"POST /api/v1/scores max: {post[0]:,.0f} req/s ({post[1]:,} requests, {post[2]} non-2xx, socket errors: {post[3]}), "
-      f"p50 {post[4].get('50')}, p99 {post[4].get('99')} at 32 connections")
-print(f"GET /health/live max: {live[0]:,.0f} req/s ({live[2]} non-2xx); POST/health ratio {post[0] / live[0]:.2f}")
-print(f"POST at a fixed offered rate: {fixed[0]:,.0f} req/s achieved, p50 {fixed[4].get('50')}, p90 {fixed[4].get('90')}, "
-      f"p99 {fixed[4].get('99')}, {fixed[2]} non-2xx, socket errors: {fixed[3]}")
+print(f"{mode}: POST max {post[0]:,.0f} req/s ({post[1]} non-2xx, socket errors: {post[2]}), p50 {post[3]['50']:.2f} ms, p99 {post[3]['99']:.2f} ms at 32 connections")
+print(f"{mode}: GET /health/live max {live[0]:,.0f} req/s ({live[1]} non-2xx); POST/health ratio {post[0] / live[0]:.2f}")
+print(f"{mode}: POST at a fixed offered rate: {fixed[0]:,.0f} req/s achieved, p50 {fixed[3]['50']:.2f} ms, p90 {fixed[3]['90']:.2f} ms, "
+      f"p99 {fixed[3]['99']:.2f} ms, {fixed[1]} non-2xx, socket errors: {fixed[2]}")
 PY
+}
+
+for mode in $MODES; do
+  case $mode in
+    sqlite) bench sqlite 1 "$WORK/sqlite-store.sqlite" ;;
+    postgres1|postgres2)
+      stop_postgres; rm -rf "$WORK/pg"; start_postgres
+      OWNER_URL="postgresql://credit@127.0.0.1:$PG_PORT/credit?sslmode=disable"
+      "${AS_PG[@]}" psql -X -q -h "$WORK/pg" -p "$PG_PORT" -U credit -d postgres -c "CREATE DATABASE credit" \
+        -c "CREATE ROLE credit_service LOGIN PASSWORD '$BENCH_DB_PASSWORD'"
+      PGPASSWORD=$BENCH_DB_PASSWORD "$CREDIT" store migrate --store "$OWNER_URL" --service-role credit_service >/dev/null
+      bench "$mode" "${mode#postgres}" "postgresql://credit_service@127.0.0.1:$PG_PORT/credit?sslmode=disable" ;;
+    *) echo "unknown mode $mode (sqlite, postgres1, postgres2)" >&2; exit 2 ;;
+  esac
+done

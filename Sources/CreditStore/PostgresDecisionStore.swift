@@ -209,11 +209,17 @@ public final class PostgresDecisionStore: Sendable {
                 var keys: [String: DataKey] = [:]
                 var results: [Result<StoredResponse, StoreError>] = []
                 for (index, decision) in batch.enumerated() {
-                    do throws(StoreError) {
-                        try Self.checkShape(decision)
+                    do throws(StoreError) { try Self.checkShape(decision) } catch {
+                        results.append(.failure(error))
+                        continue
+                    }
+                    // A refusal of this decision leaves the transaction as it was; any other
+                    // failure (a statement that failed) aborts the transaction, so the whole
+                    // batch fails: COMMIT of an aborted transaction would silently roll back.
+                    do {
                         results.append(.success(try await self.insert(
                             decision, sealed: index < sealed.count ? sealed[index] : nil, keys: &keys, links: &links, connection: connection)))
-                    } catch {
+                    } catch let error as StoreError where error.isRefusalOfOneDecision {
                         results.append(.failure(error))
                     }
                 }
@@ -297,8 +303,8 @@ public final class PostgresDecisionStore: Sendable {
     /// Inserts one decision inside the batch's transaction, after the rows `links` ends with.
     private func insert(
         _ decision: NewDecision, sealed: SealedInputs?, keys: inout [String: DataKey], links: inout ChainLinks, connection: PostgresConnection
-    ) async throws(StoreError) -> StoredResponse {
-        try await database { () async throws -> StoredResponse in
+    ) async throws -> StoredResponse {
+        do {
             let byKey = try await connection.query(
                 "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.key = \(decision.idempotencyKey)", logger: logger)
             for try await columns in byKey.decode(ResponseColumns.self) { return try StoreRules.replay(try authenticated(columns), for: decision) }
@@ -357,6 +363,22 @@ public final class PostgresDecisionStore: Sendable {
             return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
         }
     }
+
+}
+
+extension StoreError {
+    /// A refusal of one decision of a batch, found before any of its rows is written (its key
+    /// used for another request, its event already decided, its stored answer altered): the
+    /// others are still stored.
+    var isRefusalOfOneDecision: Bool {
+        switch self {
+        case .idempotencyConflict, .eventAlreadyDecided, .integrity: return true
+        default: return false
+        }
+    }
+}
+
+extension PostgresDecisionStore {
 
     /// The decision's inputs, encrypted under the person's data key: as sealed ahead when the
     /// person still has that key, else sealed here under the key the transaction sees (made and

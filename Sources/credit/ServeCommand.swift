@@ -14,8 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve POST /api/v1/scores for the Loan service: decisions stored in an append-only, hash-chained audit trail.",
         discussion: """
-            The configuration (JSON) names the bind address, the model and policy files, the SQLite \
-            store, the store key (file or environment variable) and the API keys (SHA-256 and role). \
+            The configuration (JSON) names the bind address, the model and policy files, the store \
+            (a SQLite file, or a postgresql:// URL for several replicas), the store key (file or \
+            environment variable) and the API keys (SHA-256 and role). \
             Logs are JSON lines on standard error; "listening on HOST:PORT" is printed on standard \
             output once the socket is bound. SIGTERM or SIGINT stops accepting and finishes in-flight \
             requests. See README.md for the API.

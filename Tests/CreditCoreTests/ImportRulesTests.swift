@@ -17,7 +17,7 @@ struct ImportRulesTests {
         "CreditCSV": ["CreditCore", "Glibc"],
         "CreditSQLite": ["CreditCore", "GRDB", "Glibc"],
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
-        "CreditStore": ["CreditCore", "CreditAudit", "GRDB", "Crypto", "Foundation", "Glibc", "Synchronization"],
+        "CreditStore": ["CreditCore", "CreditAudit", "GRDB", "Crypto", "Foundation", "Glibc", "Synchronization", "PostgresNIO", "NIOSSL", "Logging"],
         "CreditInterchange": ["CreditEngine", "CreditCore", "RealModule", "FoundationEssentials", "Foundation", "FoundationXML"],
         "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
                          "ServiceLifecycle", "Crypto", "Foundation", "Synchronization", "HummingbirdCore", "NIOCore", "NIOHTTP1", "NIOHTTPTypes", "JWTKit", "NIOSSL"],

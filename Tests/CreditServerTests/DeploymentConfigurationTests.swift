@@ -62,9 +62,16 @@ struct DeploymentConfigurationTests {
         #expect(missing.stderr.contains("apiKeysFile cannot be read"), "\(missing.stderr)")
 
         let postgres = try credit(["serve", "--config", try ServerProcess.writeConfiguration(
-            in: directory, overrides: ["store": "postgresql://credit@127.0.0.1:5432/credit"]), "--check"])
-        #expect(postgres.status == 65)
-        #expect(postgres.stderr.contains("store: this build serves a SQLite store only"), "\(postgres.stderr)")
+            in: directory, overrides: ["store": "postgresql://credit@127.0.0.1:5432/credit", "createStore": NSNull()]), "--check"])
+        #expect(postgres.status == 0, "\(postgres.stderr)")
+        let badMode = try credit(["serve", "--config", try ServerProcess.writeConfiguration(
+            in: directory, overrides: ["store": "postgresql://credit@127.0.0.1:5432/credit?sslmode=on", "createStore": NSNull()]), "--check"])
+        #expect(badMode.status == 65)
+        #expect(badMode.stderr.contains("sslmode must be disable, allow, prefer, require, verify-ca or verify-full"), "\(badMode.stderr)")
+        let poolOnSQLite = try credit(["serve", "--config", try ServerProcess.writeConfiguration(
+            in: directory, overrides: ["postgres": ["poolSize": 4]]), "--check"])
+        #expect(poolOnSQLite.status == 65)
+        #expect(poolOnSQLite.stderr.contains("apply to a PostgreSQL store only"), "\(poolOnSQLite.stderr)")
 
         let badModel = try credit(["serve", "--config", try ServerProcess.writeConfiguration(in: directory, overrides: ["model": "missing.json"]), "--check"])
         #expect(badModel.status != 0)

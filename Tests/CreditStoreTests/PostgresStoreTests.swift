@@ -101,6 +101,22 @@ struct PostgresStoreTests {
         #expect(try postgres.psql("SELECT count(*) FROM credit_scores") == "3\n")
     }
 
+    @Test("a statement failing mid-batch fails the whole batch: no decision is reported stored that the rollback undid")
+    func failedStatementFailsTheBatch() async throws {
+        let (postgres, store, _) = try await populated(1)
+        var refusedByPostgres = contractDecision(21)
+        refusedByPostgres.loanId = "loan\u{0}21"   // PostgreSQL text holds no NUL: the INSERT fails
+        let error = await #expect(throws: StoreError.self) {
+            _ = try await store.commit([contractDecision(20), refusedByPostgres, contractDecision(22)], sealed: [])
+        }
+        // The cause is named (22021, invalid byte sequence), not a later statement's "transaction is aborted" (25P02).
+        #expect(error?.description.contains("22021") == true, "\(String(describing: error))")
+        #expect(try postgres.psql("SELECT count(*) FROM credit_scores") == "1\n")
+        let retried = try await store.commit([contractDecision(20), contractDecision(22)], sealed: [])
+        #expect(retried.allSatisfy { (try? $0.get()) != nil })
+        #expect(try await problems(store).isEmpty)
+    }
+
     @Test("store URLs: parts percent-decoded, the password kept out of descriptions, unknown parameters and modes refused")
     func urls() throws {
         let configuration = try PostgresStoreConfiguration(url: "postgresql://credit%40svc:p%40ss%2Fw@db.internal:6543/credit?sslmode=verify-full&connect_timeout=3")

@@ -5,6 +5,8 @@
 local threads = 0
 local template = nil
 local pace = tonumber(os.getenv("PACE_MS") or "0")
+-- EVENT_PREFIX keeps the event ids of wrk processes run side by side (one per replica) apart.
+local prefix = os.getenv("EVENT_PREFIX") or "bench"
 
 function setup(thread)
   thread:set("tid", threads)
@@ -22,7 +24,7 @@ end
 
 function request()
   counter = counter + 1
-  local body = string.gsub(template, "EVENT_ID", string.format("bench-%d-%d", tid, counter))
+  local body = string.gsub(template, "EVENT_ID", string.format("%s-%d-%d", prefix, tid, counter))
   return wrk.format("POST", "/api/v1/scores", nil, body)
 end
 
