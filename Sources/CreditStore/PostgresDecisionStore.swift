@@ -199,31 +199,34 @@ public final class PostgresDecisionStore: Sendable {
     /// idempotency key and both chained rows; each chain's head once, after them. A key or event
     /// stored meanwhile (by any replica) returns that response instead, or its conflict; either
     /// affects only its own decision.
+    ///
+    /// Set-based, so a batch costs about a dozen round trips whatever its size: the batch's keys,
+    /// events and people are looked up with one query each, the decisions are then decided in
+    /// order in memory (a duplicate within the batch replays the earlier one, as if stored), and
+    /// each table gets one multi-row INSERT.
     public func commit(_ batch: [NewDecision], sealed: [SealedInputs?]) async throws(StoreError) -> [Result<StoredResponse, StoreError>] {
         let (results, advanced) = try await withDeadline { () async throws -> ([Result<StoredResponse, StoreError>], [(chain: String, seq: Int64, head: String)]) in
             try await self.client.withTransaction(logger: self.logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: self.logger)
-                var links = ChainLinks(
-                    scores: try await self.lastLink(connection, chain: "credit_scores"), evaluations: try await self.lastLink(connection, chain: "risk_evaluations"))
-                let start = links
-                var keys: [String: DataKey] = [:]
+                var writer = BatchWriter(
+                    links: ChainLinks(
+                        scores: try await self.lastLink(connection, chain: "credit_scores"),
+                        evaluations: try await self.lastLink(connection, chain: "risk_evaluations")))
+                let start = writer.links
+                let shaped = batch.filter { (try? Self.checkShape($0)) != nil }
+                try await self.lookUp(shaped, into: &writer, connection: connection)
                 var results: [Result<StoredResponse, StoreError>] = []
                 for (index, decision) in batch.enumerated() {
-                    do throws(StoreError) { try Self.checkShape(decision) } catch {
-                        results.append(.failure(error))
-                        continue
-                    }
-                    // A refusal of this decision leaves the transaction as it was; any other
-                    // failure (a statement that failed) aborts the transaction, so the whole
-                    // batch fails: COMMIT of an aborted transaction would silently roll back.
-                    do {
-                        results.append(.success(try await self.insert(
-                            decision, sealed: index < sealed.count ? sealed[index] : nil, keys: &keys, links: &links, connection: connection)))
-                    } catch let error as StoreError where error.isRefusalOfOneDecision {
+                    do throws(StoreError) {
+                        try Self.checkShape(decision)
+                        results.append(.success(try self.decide(decision, sealed: index < sealed.count ? sealed[index] : nil, writer: &writer)))
+                    } catch {
                         results.append(.failure(error))
                     }
                 }
+                try await self.write(writer, connection: connection)
                 var advanced: [(chain: String, seq: Int64, head: String)] = []
+                let links = writer.links
                 if links.scores.seq != start.scores.seq { advanced.append(("credit_scores", links.scores.seq, links.scores.hash)) }
                 if links.evaluations.seq != start.evaluations.seq { advanced.append(("risk_evaluations", links.evaluations.seq, links.evaluations.hash)) }
                 for head in advanced { try await self.setHead(connection, chain: head.chain, seq: head.seq, hash: head.head) }
@@ -233,6 +236,163 @@ public final class PostgresDecisionStore: Sendable {
         // After the commit: a checkpoint never names rows that are not stored.
         if !advanced.isEmpty { checkpoints?.append(advanced) }
         return results
+    }
+
+    /// What one batch found in the store and will write to it.
+    private struct BatchWriter {
+        var links: ChainLinks
+        /// Stored (or decided earlier in this batch) responses by idempotency key.
+        var byKey: [String: StoredResponse] = [:]
+        /// Stored (or decided earlier in this batch) responses by event, with their key.
+        var byEvent: [String: (key: String, response: StoredResponse)] = [:]
+        /// People's data keys: as stored (wrapped) or made in this batch.
+        var storedKeys: [String: (id: String, wrapped: Data)] = [:]
+        var keys: [String: DataKey] = [:]
+        var newKeys: [(id: String, userId: String, wrapped: Data, createdAt: String)] = []
+        var scores: [(row: ScoreRow, hash: String, encrypted: Data)] = []
+        var evaluations: [(row: EvaluationRow, hash: String)] = []
+        var claims: [(decision: NewDecision, mac: String)] = []
+    }
+
+    /// Reads what the store holds of the batch's keys, events and people, in three queries.
+    private func lookUp(_ batch: [NewDecision], into writer: inout BatchWriter, connection: PostgresConnection) async throws {
+        guard !batch.isEmpty else { return }
+        let keys = batch.map(\.idempotencyKey), events = batch.map(\.eventId), users = Array(Set(batch.map(\.userId)))
+        let byKey = try await connection.query(
+            "SELECT k.key, \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.key = ANY(\(keys))", logger: logger)
+        for try await (key, scoreId, status, body, requestSHA256, mac) in byKey.decode((String, String, Int64, Data, String, String?).self) {
+            // An altered stored response is refused for that decision only, when it is reached.
+            writer.byKey[key] = try? authenticated((scoreId, status, body, requestSHA256, mac))
+            if writer.byKey[key] == nil { writer.byKey[key] = StoredResponse(status: -1, body: Data(scoreId.utf8), requestSHA256: "") }
+        }
+        let byEvent = try await connection.query("""
+            SELECT s.event_id, k.key, \(unescaped: Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
+            WHERE s.event_id = ANY(\(events))
+            """, logger: logger)
+        for try await (event, key, scoreId, status, body, requestSHA256, mac) in byEvent.decode((String, String, String, Int64, Data, String, String?).self) {
+            let response = (try? authenticated((scoreId, status, body, requestSHA256, mac)))
+                ?? StoredResponse(status: -1, body: Data(scoreId.utf8), requestSHA256: "")
+            writer.byEvent[event] = (key, response)
+        }
+        let people = try await connection.query(
+            "SELECT user_id, key_id::text, wrapped FROM subject_keys WHERE user_id = ANY(\(users))", logger: logger)
+        for try await (user, id, wrapped) in people.decode((String, String, Data).self) { writer.storedKeys[user] = (id, wrapped) }
+    }
+
+    /// Decides one decision of the batch in memory: the stored response its key or event already
+    /// has (or the refusal), else its rows, appended to the batch's writes.
+    private func decide(_ decision: NewDecision, sealed: SealedInputs?, writer: inout BatchWriter) throws(StoreError) -> StoredResponse {
+        func checked(_ response: StoredResponse) throws(StoreError) -> StoredResponse {
+            // A stored response that failed its HMAC was kept as a marker holding its score id.
+            guard response.status >= 0 else { throw .integrity(scoreId: String(decoding: response.body, as: UTF8.self)) }
+            return response
+        }
+        if let stored = writer.byKey[decision.idempotencyKey] { return try StoreRules.replay(try checked(stored), for: decision) }
+        // One decision per event, whatever the key it came with.
+        if let stored = writer.byEvent[decision.eventId] {
+            return try StoreRules.replay(try checked(stored.response), storedKey: stored.key, forEventOf: decision)
+        }
+        let (keyId, encrypted) = try inputs(of: decision, sealed: sealed, writer: &writer)
+        let responseDigest = StoredResponse.digest(status: decision.responseStatus, body: decision.responseBody)
+        let scoreRow = ScoreRow(
+            seq: writer.links.scores.seq + 1, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId,
+            loanId: decision.loanId, userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths,
+            applicationDate: decision.applicationDate, modelId: decision.modelId, modelVersion: decision.modelVersion,
+            modelSHA256: decision.modelSHA256, score: decision.score, probabilityOfDefault: decision.probabilityOfDefault,
+            grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(), inputsKeyId: keyId, prevHash: writer.links.scores.hash)
+        let evaluationRow = EvaluationRow(
+            seq: writer.links.evaluations.seq + 1, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
+            policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
+            decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, responseSHA256: responseDigest,
+            prevHash: writer.links.evaluations.hash)
+        let scoreHash: String, evaluationHash: String
+        do {
+            (scoreHash, evaluationHash) = (try AuditChain.hash(scoreRow), try AuditChain.hash(evaluationRow))
+        } catch {
+            throw .database("a row could not be hashed")
+        }
+        writer.scores.append((scoreRow, scoreHash, encrypted))
+        writer.evaluations.append((evaluationRow, evaluationHash))
+        writer.claims.append((decision, StoreRules.responseMAC(
+            scoreId: decision.scoreId, status: decision.responseStatus, body: decision.responseBody, secret: secret)))
+        writer.links = ChainLinks(scores: (scoreRow.seq, scoreHash), evaluations: (evaluationRow.seq, evaluationHash))
+        let response = StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
+        writer.byKey[decision.idempotencyKey] = response
+        writer.byEvent[decision.eventId] = (decision.idempotencyKey, response)
+        return response
+    }
+
+    /// The decision's inputs, encrypted under the person's data key: as sealed ahead when the
+    /// person still has that key, else sealed here under the key the transaction sees (made, and
+    /// stored wrapped, on the person's first decision).
+    private func inputs(of decision: NewDecision, sealed: SealedInputs?, writer: inout BatchWriter) throws(StoreError) -> (keyId: String, encrypted: Data) {
+        if let key = writer.keys[decision.userId] {
+            return (key.id, try secret.seal(decision.inputsJSON, context: decision.scoreId, key: key.key))
+        }
+        let key: DataKey
+        if let stored = writer.storedKeys[decision.userId] {
+            key = DataKey(id: stored.id, key: try secret.dataKey(wrapped: stored.wrapped, keyId: stored.id))
+            writer.keys[decision.userId] = key
+            if let sealed, sealed.keyId == stored.id { return (sealed.keyId, sealed.ciphertext) }
+        } else {
+            let id = UUID().uuidString.lowercased()
+            let made = try secret.newDataKey(keyId: id)
+            writer.newKeys.append((id, decision.userId, made.wrapped, decision.createdAt))
+            key = DataKey(id: id, key: made.key)
+            writer.keys[decision.userId] = key
+        }
+        keyCache.remember(key, for: decision.userId)
+        return (key.id, try secret.seal(decision.inputsJSON, context: decision.scoreId, key: key.key))
+    }
+
+    /// The batch's rows, one multi-row INSERT per table; the keys are claimed with
+    /// `ON CONFLICT DO NOTHING RETURNING`, and a claim that did not take fails the batch.
+    private func write(_ writer: BatchWriter, connection: PostgresConnection) async throws {
+        guard !writer.claims.isEmpty else { return }
+        if !writer.newKeys.isEmpty {
+            var insert = RowsInsert("INSERT INTO subject_keys (key_id, user_id, wrapped, created_at) VALUES ")
+            for key in writer.newKeys { try insert.row([.uuid(key.id), .text(key.userId), .bytes(key.wrapped), .time(key.createdAt)]) }
+            try await connection.query(insert.query(), logger: logger)
+        }
+        var claims = RowsInsert(
+            "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, response_mac, created_at) VALUES ")
+        for (decision, mac) in writer.claims {
+            try claims.row([
+                .text(decision.idempotencyKey), .text(decision.requestSHA256), .uuid(decision.scoreId), .integer(Int64(decision.responseStatus)),
+                .bytes(decision.responseBody), .text(mac), .time(decision.createdAt),
+            ])
+        }
+        var claimed = 0
+        for try await _ in try await connection.query(claims.query(suffix: " ON CONFLICT (key) DO NOTHING RETURNING key"), logger: logger)
+            .decode(String.self)
+        { claimed += 1 }
+        // Under the chain lock no other transaction can hold a key uncommitted: checked, not trusted.
+        guard claimed == writer.claims.count else { throw StoreError.database("an idempotency key was claimed concurrently; retry") }
+        var scores = RowsInsert("""
+            INSERT INTO credit_scores (id, seq, created_at, event_id, loan_id, user_id, amount, tenor_months, application_date,
+              model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, inputs_key_id, prev_hash, row_hash) VALUES
+            """)
+        for (row, hash, encrypted) in writer.scores {
+            try scores.row([
+                .uuid(row.id), .integer(row.seq), .time(row.createdAt), .text(row.eventId), .text(row.loanId), .text(row.userId),
+                .double(row.amount), .double(row.tenorMonths), .date(row.applicationDate), .text(row.modelId), .text(row.modelVersion),
+                .text(row.modelSHA256), .double(row.score), .double(row.probabilityOfDefault), .text(row.grade), .bytes(encrypted),
+                .uuid(row.inputsKeyId), .text(row.prevHash), .text(hash),
+            ])
+        }
+        try await connection.query(scores.query(), logger: logger)
+        var evaluations = RowsInsert("""
+            INSERT INTO risk_evaluations (id, seq, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
+              rule_hits, reasons, response_sha256, prev_hash, row_hash) VALUES
+            """)
+        for (row, hash) in writer.evaluations {
+            try evaluations.row([
+                .uuid(row.id), .integer(row.seq), .uuid(row.scoreId), .time(row.createdAt), .text(row.policyId), .text(row.policyVersion),
+                .text(row.policySHA256), .text(row.decision), .text(row.ruleHits), .text(row.reasons), .text(row.responseSHA256),
+                .text(row.prevHash), .text(hash),
+            ])
+        }
+        try await connection.query(evaluations.query(), logger: logger)
     }
 
     /// Refuses a decision whose ids or times the schema's types would not give back as the same
@@ -300,120 +460,9 @@ public final class PostgresDecisionStore: Sendable {
             StoredResponse(status: Int(status), body: body, requestSHA256: requestSHA256), scoreId: scoreId, mac: mac, secret: secret)
     }
 
-    /// Inserts one decision inside the batch's transaction, after the rows `links` ends with.
-    private func insert(
-        _ decision: NewDecision, sealed: SealedInputs?, keys: inout [String: DataKey], links: inout ChainLinks, connection: PostgresConnection
-    ) async throws -> StoredResponse {
-        do {
-            let byKey = try await connection.query(
-                "SELECT \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.key = \(decision.idempotencyKey)", logger: logger)
-            for try await columns in byKey.decode(ResponseColumns.self) { return try StoreRules.replay(try authenticated(columns), for: decision) }
-            // One decision per event, whatever the key it came with.
-            let byEvent = try await connection.query("""
-                SELECT k.key, \(unescaped: Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
-                WHERE s.event_id = \(decision.eventId) LIMIT 1
-                """, logger: logger)
-            for try await (key, scoreId, status, body, requestSHA256, mac) in byEvent.decode((String, String, Int64, Data, String, String?).self) {
-                return try StoreRules.replay(try authenticated((scoreId, status, body, requestSHA256, mac)), storedKey: key, forEventOf: decision)
-            }
-            let responseDigest = StoredResponse.digest(status: decision.responseStatus, body: decision.responseBody)
-            let responseMAC = StoreRules.responseMAC(scoreId: decision.scoreId, status: decision.responseStatus, body: decision.responseBody, secret: secret)
-            let claimed = try await connection.query("""
-                INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, response_mac, created_at)
-                VALUES (\(decision.idempotencyKey), \(decision.requestSHA256), \(decision.scoreId)::uuid, \(decision.responseStatus),
-                        \(decision.responseBody), \(responseMAC), \(decision.createdAt)::timestamptz)
-                ON CONFLICT (key) DO NOTHING RETURNING key
-                """, logger: logger)
-            var claim = false
-            for try await _ in claimed.decode(String.self) { claim = true }
-            // Under the chain lock no other transaction can hold the key uncommitted; kept as the
-            // store's own check rather than trusted.
-            guard claim else { throw StoreError.database("the idempotency key was claimed concurrently; retry") }
-            let (keyId, encrypted) = try await inputs(of: decision, sealed: sealed, keys: &keys, connection: connection)
-            let scoreRow = ScoreRow(
-                seq: links.scores.seq + 1, id: decision.scoreId, createdAt: decision.createdAt, eventId: decision.eventId,
-                loanId: decision.loanId, userId: decision.userId, amount: decision.amount, tenorMonths: decision.tenorMonths,
-                applicationDate: decision.applicationDate, modelId: decision.modelId, modelVersion: decision.modelVersion,
-                modelSHA256: decision.modelSHA256, score: decision.score, probabilityOfDefault: decision.probabilityOfDefault,
-                grade: decision.grade, inputsEncrypted: encrypted.base64EncodedString(), inputsKeyId: keyId, prevHash: links.scores.hash)
-            let scoreHash = try AuditChain.hash(scoreRow)
-            try await connection.query("""
-                INSERT INTO credit_scores (id, seq, created_at, event_id, loan_id, user_id, amount, tenor_months, application_date,
-                  model_id, model_version, model_sha256, score, pd, grade, inputs_encrypted, inputs_key_id, prev_hash, row_hash)
-                VALUES (\(scoreRow.id)::uuid, \(scoreRow.seq), \(scoreRow.createdAt)::timestamptz, \(scoreRow.eventId), \(scoreRow.loanId),
-                  \(scoreRow.userId), \(scoreRow.amount), \(scoreRow.tenorMonths), \(scoreRow.applicationDate)::date, \(scoreRow.modelId),
-                  \(scoreRow.modelVersion), \(scoreRow.modelSHA256), \(scoreRow.score), \(scoreRow.probabilityOfDefault), \(scoreRow.grade),
-                  \(encrypted), \(keyId)::uuid, \(scoreRow.prevHash), \(scoreHash))
-                """, logger: logger)
-            let evaluationRow = EvaluationRow(
-                seq: links.evaluations.seq + 1, id: decision.evaluationId, scoreId: decision.scoreId, createdAt: decision.createdAt,
-                policyId: decision.policyId, policyVersion: decision.policyVersion, policySHA256: decision.policySHA256,
-                decision: decision.decision, ruleHits: decision.ruleHitsJSON, reasons: decision.reasonsJSON, responseSHA256: responseDigest,
-                prevHash: links.evaluations.hash)
-            let evaluationHash = try AuditChain.hash(evaluationRow)
-            try await connection.query("""
-                INSERT INTO risk_evaluations (id, seq, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
-                  rule_hits, reasons, response_sha256, prev_hash, row_hash)
-                VALUES (\(evaluationRow.id)::uuid, \(evaluationRow.seq), \(evaluationRow.scoreId)::uuid, \(evaluationRow.createdAt)::timestamptz,
-                  \(evaluationRow.policyId), \(evaluationRow.policyVersion), \(evaluationRow.policySHA256), \(evaluationRow.decision),
-                  \(evaluationRow.ruleHits), \(evaluationRow.reasons), \(responseDigest), \(evaluationRow.prevHash), \(evaluationHash))
-                """, logger: logger)
-            links.scores = (scoreRow.seq, scoreHash)
-            links.evaluations = (evaluationRow.seq, evaluationHash)
-            return StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
-        }
-    }
-
-}
-
-extension StoreError {
-    /// A refusal of one decision of a batch, found before any of its rows is written (its key
-    /// used for another request, its event already decided, its stored answer altered): the
-    /// others are still stored.
-    var isRefusalOfOneDecision: Bool {
-        switch self {
-        case .idempotencyConflict, .eventAlreadyDecided, .integrity: return true
-        default: return false
-        }
-    }
 }
 
 extension PostgresDecisionStore {
-
-    /// The decision's inputs, encrypted under the person's data key: as sealed ahead when the
-    /// person still has that key, else sealed here under the key the transaction sees (made and
-    /// stored, wrapped, on the person's first decision).
-    private func inputs(
-        of decision: NewDecision, sealed: SealedInputs?, keys: inout [String: DataKey], connection: PostgresConnection
-    ) async throws -> (keyId: String, encrypted: Data) {
-        if let key = keys[decision.userId] {
-            return (key.id, try secret.seal(decision.inputsJSON, context: decision.scoreId, key: key.key))
-        }
-        var stored: (id: String, wrapped: Data)?
-        let rows = try await connection.query(
-            "SELECT key_id::text, wrapped FROM subject_keys WHERE user_id = \(decision.userId)", logger: logger)
-        for try await (id, wrapped) in rows.decode((String, Data).self) { stored = (id, wrapped) }
-        let key: DataKey
-        if let stored {
-            if let sealed, sealed.keyId == stored.id {
-                keys[decision.userId] = DataKey(id: stored.id, key: try secret.dataKey(wrapped: stored.wrapped, keyId: stored.id))
-                return (sealed.keyId, sealed.ciphertext)
-            }
-            key = DataKey(id: stored.id, key: try secret.dataKey(wrapped: stored.wrapped, keyId: stored.id))
-        } else {
-            let id = UUID().uuidString.lowercased()
-            let made = try secret.newDataKey(keyId: id)
-            try await connection.query("""
-                INSERT INTO subject_keys (key_id, user_id, wrapped, created_at)
-                VALUES (\(id)::uuid, \(decision.userId), \(made.wrapped), \(decision.createdAt)::timestamptz)
-                """, logger: logger)
-            key = DataKey(id: id, key: made.key)
-        }
-        keys[decision.userId] = key
-        keyCache.remember(key, for: decision.userId)
-        return (key.id, try secret.seal(decision.inputsJSON, context: decision.scoreId, key: key.key))
-    }
-
     // MARK: - Reading
 
     /// Seals `decision`'s inputs under the person's data key as last seen (read once, then

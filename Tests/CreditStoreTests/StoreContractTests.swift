@@ -94,9 +94,18 @@ struct StoreContractTests {
         #expect(try await store.commit([contractDecision(1, key: "loan-service/other")], sealed: []).first?.get().body == first.responseBody)
         #expect(try await store.response(forKey: "loan-service/event:evt-1")?.body == first.responseBody)
         #expect(try await store.response(forKey: "loan-service/never") == nil)
+        // Duplicates within one batch: the later ones replay the first as if it were stored.
+        let fresh = contractDecision(5)
+        var freshRetry = contractDecision(5)
+        freshRetry.requestSHA256 = fresh.requestSHA256
+        let inBatch = try await store.commit([fresh, freshRetry, contractDecision(5, body: 1), contractDecision(5, key: "loan-service/k5", body: 1)], sealed: [])
+        #expect(try inBatch[0].get().body == fresh.responseBody)
+        #expect(try inBatch[1].get().body == fresh.responseBody)
+        #expect(throws: StoreError.idempotencyConflict(key: "loan-service/event:evt-5")) { try inBatch[2].get() }
+        #expect(throws: StoreError.eventAlreadyDecided(eventId: "evt-5")) { try inBatch[3].get() }
         let verified = try await fixture.verify()
         #expect(verified.problems.isEmpty)
-        #expect(verified.rows == [1, 1, 0])
+        #expect(verified.rows == [2, 2, 0])
     }
 
     @Test("responses by score id and by loan in pages; replay reads every decision's inputs", arguments: Backend.allCases)
