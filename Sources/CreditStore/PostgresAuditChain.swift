@@ -14,7 +14,7 @@ extension PostgresDecisionStore {
         try await database { () async throws -> [AuditChain.ChainReport] in
             try await client.withConnection { connection in
                 try await Self.checkVersion(connection, logger: logger)
-                let erased = try await erasedKeyIds()
+                let erased = try await erasedKeyIds(connection)
                 var reports = [
                     try await verifyScores(connection, erasedKeys: erased), try await verifyEvaluations(connection),
                     try await verifyErasures(connection),

@@ -2,6 +2,7 @@ import CreditCore
 public import Foundation
 public import Logging
 import PostgresNIO
+import Synchronization
 
 /// The decision store on PostgreSQL, shared by every replica of the service.
 ///
@@ -100,32 +101,31 @@ public final class PostgresDecisionStore: Sendable {
         if let serviceRole, !SafeName.isValidRole(serviceRole) {
             throw .invalidLocation("the service role must be a lowercase identifier (letters, digits, _)")
         }
-        return try await database { () async throws -> (from: Int, to: Int) in
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-                try await connection.query("""
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-                    """, logger: logger)
-                let from = try await Self.schemaVersion(connection, logger: logger)
-                guard from <= PostgresSchema.latestVersion else {
-                    throw StoreError.schemaVersion("the database is at version \(from), newer than this build (\(PostgresSchema.latestVersion))")
-                }
-                for migration in PostgresSchema.migrations where migration.version > from {
-                    for statement in migration.statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
-                    try await connection.query(
-                        "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
-                }
-                if let serviceRole {
-                    var schema = "public"
-                    for try await name in try await connection.query("SELECT current_schema()::text", logger: logger).decode(String.self) { schema = name }
-                    for grant in PostgresSchema.grants(to: serviceRole) {
-                        let sql = grant.replacingOccurrences(of: PostgresSchema.schemaPlaceholder, with: "\"\(schema)\"")
-                        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-                    }
-                }
-                return (from, PostgresSchema.latestVersion)
+        let logger = self.logger
+        return try await inTransaction { connection -> (from: Int, to: Int) in
+            try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+            let from = try await Self.schemaVersion(connection, logger: logger)
+            guard from <= PostgresSchema.latestVersion else {
+                throw StoreError.schemaVersion("the database is at version \(from), newer than this build (\(PostgresSchema.latestVersion))")
             }
+            for migration in PostgresSchema.migrations where migration.version > from {
+                for statement in migration.statements { try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                try await connection.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+            }
+            if let serviceRole {
+                var schema = "public"
+                for try await name in try await connection.query("SELECT current_schema()::text", logger: logger).decode(String.self) { schema = name }
+                for grant in PostgresSchema.grants(to: serviceRole) {
+                    let sql = grant.replacingOccurrences(of: PostgresSchema.schemaPlaceholder, with: "\"\(schema)\"")
+                    try await connection.execute(PostgresQuery(unsafeSQL: sql), logger: logger)
+                }
+            }
+            return (from, PostgresSchema.latestVersion)
         }
     }
 
@@ -205,33 +205,31 @@ public final class PostgresDecisionStore: Sendable {
     /// order in memory (a duplicate within the batch replays the earlier one, as if stored), and
     /// each table gets one multi-row INSERT.
     public func commit(_ batch: [NewDecision], sealed: [SealedInputs?]) async throws(StoreError) -> [Result<StoredResponse, StoreError>] {
-        let (results, advanced) = try await withDeadline { () async throws -> ([Result<StoredResponse, StoreError>], [(chain: String, seq: Int64, head: String)]) in
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: self.logger)
-                var writer = BatchWriter(
-                    links: ChainLinks(
-                        scores: try await self.lastLink(connection, chain: "credit_scores"),
-                        evaluations: try await self.lastLink(connection, chain: "risk_evaluations")))
-                let start = writer.links
-                let shaped = batch.filter { (try? Self.checkShape($0)) != nil }
-                try await self.lookUp(shaped, into: &writer, connection: connection)
-                var results: [Result<StoredResponse, StoreError>] = []
-                for (index, decision) in batch.enumerated() {
-                    do throws(StoreError) {
-                        try Self.checkShape(decision)
-                        results.append(.success(try self.decide(decision, sealed: index < sealed.count ? sealed[index] : nil, writer: &writer)))
-                    } catch {
-                        results.append(.failure(error))
-                    }
+        let (results, advanced) = try await inTransaction { connection -> ([Result<StoredResponse, StoreError>], [(chain: String, seq: Int64, head: String)]) in
+            try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.chainLock))", logger: self.logger)
+            var writer = BatchWriter(
+                links: ChainLinks(
+                    scores: try await self.lastLink(connection, chain: "credit_scores"),
+                    evaluations: try await self.lastLink(connection, chain: "risk_evaluations")))
+            let start = writer.links
+            let shaped = batch.filter { (try? Self.checkShape($0)) != nil }
+            try await self.lookUp(shaped, into: &writer, connection: connection)
+            var results: [Result<StoredResponse, StoreError>] = []
+            for (index, decision) in batch.enumerated() {
+                do throws(StoreError) {
+                    try Self.checkShape(decision)
+                    results.append(.success(try self.decide(decision, sealed: index < sealed.count ? sealed[index] : nil, writer: &writer)))
+                } catch {
+                    results.append(.failure(error))
                 }
-                try await self.write(writer, connection: connection)
-                var advanced: [(chain: String, seq: Int64, head: String)] = []
-                let links = writer.links
-                if links.scores.seq != start.scores.seq { advanced.append(("credit_scores", links.scores.seq, links.scores.hash)) }
-                if links.evaluations.seq != start.evaluations.seq { advanced.append(("risk_evaluations", links.evaluations.seq, links.evaluations.hash)) }
-                for head in advanced { try await self.setHead(connection, chain: head.chain, seq: head.seq, hash: head.head) }
-                return (results, advanced)
             }
+            try await self.write(writer, connection: connection)
+            var advanced: [(chain: String, seq: Int64, head: String)] = []
+            let links = writer.links
+            if links.scores.seq != start.scores.seq { advanced.append(("credit_scores", links.scores.seq, links.scores.hash)) }
+            if links.evaluations.seq != start.evaluations.seq { advanced.append(("risk_evaluations", links.evaluations.seq, links.evaluations.hash)) }
+            for head in advanced { try await self.setHead(connection, chain: head.chain, seq: head.seq, hash: head.head) }
+            return (results, advanced)
         }
         // After the commit: a checkpoint never names rows that are not stored.
         if !advanced.isEmpty { checkpoints?.append(advanced) }
@@ -241,10 +239,11 @@ public final class PostgresDecisionStore: Sendable {
     /// What one batch found in the store and will write to it.
     private struct BatchWriter {
         var links: ChainLinks
-        /// Stored (or decided earlier in this batch) responses by idempotency key.
-        var byKey: [String: StoredResponse] = [:]
+        /// Stored (or decided earlier in this batch) responses by idempotency key; a stored one
+        /// that fails its HMAC is its integrity error, refused when its decision is reached.
+        var byKey: [String: Result<StoredResponse, StoreError>] = [:]
         /// Stored (or decided earlier in this batch) responses by event, with their key.
-        var byEvent: [String: (key: String, response: StoredResponse)] = [:]
+        var byEvent: [String: (key: String, response: Result<StoredResponse, StoreError>)] = [:]
         /// People's data keys: as stored (wrapped) or made in this batch.
         var storedKeys: [String: (id: String, wrapped: Data)] = [:]
         var keys: [String: DataKey] = [:]
@@ -261,18 +260,14 @@ public final class PostgresDecisionStore: Sendable {
         let byKey = try await connection.query(
             "SELECT k.key, \(unescaped: Self.responseColumns) FROM idempotency_keys k WHERE k.key = ANY(\(keys))", logger: logger)
         for try await (key, scoreId, status, body, requestSHA256, mac) in byKey.decode((String, String, Int64, Data, String, String?).self) {
-            // An altered stored response is refused for that decision only, when it is reached.
-            writer.byKey[key] = try? authenticated((scoreId, status, body, requestSHA256, mac))
-            if writer.byKey[key] == nil { writer.byKey[key] = StoredResponse(status: -1, body: Data(scoreId.utf8), requestSHA256: "") }
+            writer.byKey[key] = Result { () throws(StoreError) in try authenticated((scoreId, status, body, requestSHA256, mac)) }
         }
         let byEvent = try await connection.query("""
             SELECT s.event_id, k.key, \(unescaped: Self.responseColumns) FROM credit_scores s JOIN idempotency_keys k ON k.score_id = s.id
             WHERE s.event_id = ANY(\(events))
             """, logger: logger)
         for try await (event, key, scoreId, status, body, requestSHA256, mac) in byEvent.decode((String, String, String, Int64, Data, String, String?).self) {
-            let response = (try? authenticated((scoreId, status, body, requestSHA256, mac)))
-                ?? StoredResponse(status: -1, body: Data(scoreId.utf8), requestSHA256: "")
-            writer.byEvent[event] = (key, response)
+            writer.byEvent[event] = (key, Result { () throws(StoreError) in try authenticated((scoreId, status, body, requestSHA256, mac)) })
         }
         let people = try await connection.query(
             "SELECT user_id, key_id::text, wrapped FROM subject_keys WHERE user_id = ANY(\(users))", logger: logger)
@@ -282,15 +277,10 @@ public final class PostgresDecisionStore: Sendable {
     /// Decides one decision of the batch in memory: the stored response its key or event already
     /// has (or the refusal), else its rows, appended to the batch's writes.
     private func decide(_ decision: NewDecision, sealed: SealedInputs?, writer: inout BatchWriter) throws(StoreError) -> StoredResponse {
-        func checked(_ response: StoredResponse) throws(StoreError) -> StoredResponse {
-            // A stored response that failed its HMAC was kept as a marker holding its score id.
-            guard response.status >= 0 else { throw .integrity(scoreId: String(decoding: response.body, as: UTF8.self)) }
-            return response
-        }
-        if let stored = writer.byKey[decision.idempotencyKey] { return try StoreRules.replay(try checked(stored), for: decision) }
+        if let stored = writer.byKey[decision.idempotencyKey] { return try StoreRules.replay(try stored.get(), for: decision) }
         // One decision per event, whatever the key it came with.
         if let stored = writer.byEvent[decision.eventId] {
-            return try StoreRules.replay(try checked(stored.response), storedKey: stored.key, forEventOf: decision)
+            return try StoreRules.replay(try stored.response.get(), storedKey: stored.key, forEventOf: decision)
         }
         let (keyId, encrypted) = try inputs(of: decision, sealed: sealed, writer: &writer)
         let responseDigest = StoredResponse.digest(status: decision.responseStatus, body: decision.responseBody)
@@ -317,8 +307,8 @@ public final class PostgresDecisionStore: Sendable {
             scoreId: decision.scoreId, status: decision.responseStatus, body: decision.responseBody, secret: secret)))
         writer.links = ChainLinks(scores: (scoreRow.seq, scoreHash), evaluations: (evaluationRow.seq, evaluationHash))
         let response = StoredResponse(status: decision.responseStatus, body: decision.responseBody, requestSHA256: decision.requestSHA256)
-        writer.byKey[decision.idempotencyKey] = response
-        writer.byEvent[decision.eventId] = (decision.idempotencyKey, response)
+        writer.byKey[decision.idempotencyKey] = .success(response)
+        writer.byEvent[decision.eventId] = (decision.idempotencyKey, .success(response))
         return response
     }
 
@@ -352,7 +342,7 @@ public final class PostgresDecisionStore: Sendable {
         if !writer.newKeys.isEmpty {
             var insert = RowsInsert("INSERT INTO subject_keys (key_id, user_id, wrapped, created_at) VALUES ")
             for key in writer.newKeys { try insert.row([.uuid(key.id), .text(key.userId), .bytes(key.wrapped), .time(key.createdAt)]) }
-            try await connection.query(insert.query(), logger: logger)
+            try await connection.execute(insert.query(), logger: logger)
         }
         var claims = RowsInsert(
             "INSERT INTO idempotency_keys (key, request_sha256, score_id, status, response, response_mac, created_at) VALUES ")
@@ -380,7 +370,7 @@ public final class PostgresDecisionStore: Sendable {
                 .uuid(row.inputsKeyId), .text(row.prevHash), .text(hash),
             ])
         }
-        try await connection.query(scores.query(), logger: logger)
+        try await connection.execute(scores.query(), logger: logger)
         var evaluations = RowsInsert("""
             INSERT INTO risk_evaluations (id, seq, score_id, created_at, policy_id, policy_version, policy_sha256, decision,
               rule_hits, reasons, response_sha256, prev_hash, row_hash) VALUES
@@ -392,7 +382,7 @@ public final class PostgresDecisionStore: Sendable {
                 .text(row.prevHash), .text(hash),
             ])
         }
-        try await connection.query(evaluations.query(), logger: logger)
+        try await connection.execute(evaluations.query(), logger: logger)
     }
 
     /// Refuses a decision whose ids or times the schema's types would not give back as the same
@@ -444,7 +434,7 @@ public final class PostgresDecisionStore: Sendable {
 
     private func setHead(_ connection: PostgresConnection, chain: String, seq: Int64, hash: String) async throws {
         let mac = secret.mac("\(chain)|\(seq)|\(hash)")
-        try await connection.query("""
+        try await connection.execute("""
             INSERT INTO audit_head (chain, seq, row_hash, mac) VALUES (\(chain), \(seq), \(hash), \(mac))
             ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash, mac = excluded.mac
             """, logger: logger)
@@ -515,43 +505,46 @@ extension PostgresDecisionStore {
     /// authenticated is returned with the reason.
     public func storedDecisions() async throws(StoreError) -> [StoredDecision] {
         try await database { () async throws -> [StoredDecision] in
-            let erased = try await erasedKeyIds()
-            let rows = try await client.query("""
-                SELECT s.id::text, e.id::text, \(unescaped: Self.timeText("s.created_at")), s.event_id, s.loan_id, s.model_sha256,
-                  e.policy_sha256, s.amount, s.tenor_months, to_char(s.application_date, 'YYYY-MM-DD'), s.score, s.pd, e.decision,
-                  e.rule_hits, s.inputs_encrypted, s.inputs_key_id::text, sk.wrapped, k.status::int8, k.response, k.request_sha256,
-                  k.response_mac
-                FROM credit_scores s JOIN risk_evaluations e ON e.score_id = s.id LEFT JOIN idempotency_keys k ON k.score_id = s.id
-                LEFT JOIN subject_keys sk ON sk.key_id = s.inputs_key_id ORDER BY s.seq
-                """, logger: logger)
-            var stored: [StoredDecision] = []
-            for try await row in rows {
-                let (scoreId, evaluationId, createdAt, eventId, loanId, modelSHA256, policySHA256, amount, tenor, date, score, pd, decision) =
-                    try row.decode((String, String, String, String, String, String, String, Double, Double?, String, Double?, Double?, String).self)
-                let (ruleHits, encrypted, keyId, wrapped, status, body, requestSHA256, mac) =
-                    try row.makeRandomAccess().decodeColumns((String, Data, String?, Data?, Int64?, Data?, String?, String?).self, from: 13)
-                let response: Result<StoredResponse, StoreError>
-                if let status, let body, let requestSHA256 {
-                    response = Result { () throws(StoreError) in try authenticated((scoreId, status, body, requestSHA256, mac)) }
-                        .mapError { _ in .integrity(scoreId: scoreId) }
-                } else {
-                    response = .failure(.integrity(scoreId: scoreId))
+            try await client.withConnection { connection in
+                let erased = try await erasedKeyIds(connection)
+                let rows = try await connection.query("""
+                    SELECT s.id::text, e.id::text, \(unescaped: Self.timeText("s.created_at")), s.event_id, s.loan_id, s.model_sha256,
+                      e.policy_sha256, s.amount, s.tenor_months, to_char(s.application_date, 'YYYY-MM-DD'), s.score, s.pd, e.decision,
+                      e.rule_hits, s.inputs_encrypted, s.inputs_key_id::text, sk.wrapped, k.status::int8, k.response, k.request_sha256,
+                      k.response_mac
+                    FROM credit_scores s JOIN risk_evaluations e ON e.score_id = s.id LEFT JOIN idempotency_keys k ON k.score_id = s.id
+                    LEFT JOIN subject_keys sk ON sk.key_id = s.inputs_key_id ORDER BY s.seq
+                    """, logger: logger)
+                var stored: [StoredDecision] = []
+                for try await row in rows {
+                    let (scoreId, evaluationId, createdAt, eventId, loanId, modelSHA256, policySHA256, amount, tenor, date, score, pd, decision) =
+                        try row.decode((String, String, String, String, String, String, String, Double, Double?, String, Double?, Double?, String).self)
+                    let (ruleHits, encrypted, keyId, wrapped, status, body, requestSHA256, mac) =
+                        try row.makeRandomAccess().decodeColumns((String, Data, String?, Data?, Int64?, Data?, String?, String?).self, from: 13)
+                    let response: Result<StoredResponse, StoreError>
+                    if let status, let body, let requestSHA256 {
+                        response = Result { () throws(StoreError) in try authenticated((scoreId, status, body, requestSHA256, mac)) }
+                            .mapError { _ in .integrity(scoreId: scoreId) }
+                    } else {
+                        response = .failure(.integrity(scoreId: scoreId))
+                    }
+                    stored.append(StoredDecision(
+                        scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, eventId: eventId, loanId: loanId, modelSHA256: modelSHA256,
+                        policySHA256: policySHA256, amount: amount, tenorMonths: tenor, applicationDate: date, score: score, probabilityOfDefault: pd,
+                        decision: decision, ruleHitsJSON: ruleHits,
+                        inputsJSON: StoreRules.openInputs(encrypted, keyId: keyId, wrapped: wrapped, scoreId: scoreId, erasedKeys: erased, secret: secret),
+                        response: response))
                 }
-                stored.append(StoredDecision(
-                    scoreId: scoreId, evaluationId: evaluationId, createdAt: createdAt, eventId: eventId, loanId: loanId, modelSHA256: modelSHA256,
-                    policySHA256: policySHA256, amount: amount, tenorMonths: tenor, applicationDate: date, score: score, probabilityOfDefault: pd,
-                    decision: decision, ruleHitsJSON: ruleHits,
-                    inputsJSON: StoreRules.openInputs(encrypted, keyId: keyId, wrapped: wrapped, scoreId: scoreId, erasedKeys: erased, secret: secret),
-                    response: response))
+                return stored
             }
-            return stored
         }
     }
 
-    /// The ids of every data key an erasure destroyed.
-    func erasedKeyIds() async throws -> Set<String> {
+    /// The ids of every data key an erasure destroyed, read on the caller's connection (a pool
+    /// of one has no second).
+    func erasedKeyIds(_ connection: PostgresConnection) async throws -> Set<String> {
         var ids: Set<String> = []
-        for try await text in try await client.query("SELECT key_ids FROM erasures", logger: logger).decode(String.self) {
+        for try await text in try await connection.query("SELECT key_ids FROM erasures", logger: logger).decode(String.self) {
             ids.formUnion((try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? [])
         }
         return ids
@@ -602,6 +595,40 @@ extension PostgresDecisionStore {
         }
     }
 
+    /// Runs `body` in one transaction on a leased connection. Only the wait for a connection is
+    /// bounded by the store's deadline and cancelled when it passes; a transaction under way is
+    /// never cancelled (postgres-nio does not stop a statement the server is running, and a row
+    /// stream cut off by cancellation reads as fewer rows): its statements are bounded by the
+    /// server's `statement_timeout`, and it always ends in COMMIT or ROLLBACK, so the connection
+    /// goes back to the pool idle, never inside a transaction.
+    func inTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        let limit = Duration.seconds(configuration.connectTimeoutSeconds) + .milliseconds(configuration.statementTimeoutMilliseconds) + .seconds(1)
+        let leased = LeaseFlag()
+        return try await database {
+            try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await self.client.withConnection { connection in
+                        leased.value.withLock { $0 = true }
+                        // An unstructured task does not inherit the caller's cancellation.
+                        return try await Task { try await connection.withTransaction(logger: self.logger) { try await body($0) } }.value
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let value = next { return value }
+                    guard leased.value.withLock({ $0 }) else {
+                        throw StoreError.database("PostgreSQL gave no connection within \(limit) (unreachable, or the pool is exhausted)")
+                    }
+                }
+                throw StoreError.database("the transaction ended without a result")
+            }
+        }
+    }
+
     /// Runs `body`, mapping a failure to ``StoreError``: a store error as it is, a database error
     /// as ``StoreError/database(_:)`` with its SQLSTATE and server message only (a query's bound
     /// values, which hold applicant data, never appear).
@@ -630,6 +657,20 @@ extension PostgresDecisionStore {
 }
 
 extension PostgresDecisionStore: DecisionStorage {}
+
+/// Whether a transaction's connection has been leased (shared by the tasks racing the deadline).
+private final class LeaseFlag: Sendable {
+    let value = Mutex(false)
+}
+
+extension PostgresConnection {
+    /// Runs a statement whose rows are not needed to its end. A statement that returns rows
+    /// reports its failure through them, not through `query`: a caller that dropped them would
+    /// go on in an aborted transaction and see only the next statement's 25P02.
+    func execute(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
+    }
+}
 
 extension PostgresRandomAccessRow {
     /// The columns from `start` on, decoded as `types` (for rows wider than one tuple).

@@ -54,9 +54,13 @@ struct PostgresStoreTests {
         #expect(found.contains("credit_scores: row 2: its content does not match its hash (edited)"))
         #expect(found.contains("risk_evaluations: row 4: its stored response differs from the one the chain records (edited)"))
         await #expect(throws: StoreError.integrity(scoreId: decisions[3].scoreId)) { try await store.response(forScore: decisions[3].scoreId) }
+        // A retry of that request is refused too, never answered with the forged bytes; its batch's other decision is stored.
+        let retry = try await store.commit([decisions[3], contractDecision(30)], sealed: [])
+        #expect(throws: StoreError.integrity(scoreId: decisions[3].scoreId)) { try retry[0].get() }
+        #expect((try? retry[1].get()) != nil)
         try postgres.psql("DELETE FROM idempotency_keys WHERE score_id = '\(decisions[4].scoreId)'; SET session_replication_role = replica; DELETE FROM credit_scores WHERE seq = 5")
         let after = try await problems(store)
-        #expect(after.contains("credit_scores: row 5: is missing: the head records 5 rows, the table ends at 4 (truncated)"))
+        #expect(after.contains("credit_scores: row 5: is missing (deleted); the next row is 6"), "\(after)")
         // A service opened on the tampered schema refuses to start.
         await #expect(throws: StoreError.schema("the append-only trigger credit_scores_append_only is disabled")) {
             _ = try await PostgresDecisionStore.open(try PostgresStoreConfiguration(url: postgres.url()), secret: secret)
@@ -114,6 +118,31 @@ struct PostgresStoreTests {
         #expect(try postgres.psql("SELECT count(*) FROM credit_scores") == "1\n")
         let retried = try await store.commit([contractDecision(20), contractDecision(22)], sealed: [])
         #expect(retried.allSatisfy { (try? $0.get()) != nil })
+        #expect(try await problems(store).isEmpty)
+    }
+
+    @Test("a batch kept waiting on the chain lock past the statement timeout fails with that cause; its connection goes back to the pool clean")
+    func lockWaitTimesOut() async throws {
+        let (postgres, _, _) = try await populated(1)
+        var configuration = try PostgresStoreConfiguration(url: postgres.url())
+        (configuration.statementTimeoutMilliseconds, configuration.poolSize) = (300, 1)
+        let store = try await PostgresDecisionStore.open(configuration, secret: secret)
+        defer { store.close() }
+        // Another session holds the chain lock for two seconds.
+        let holder = try postgres.psqlInBackground("SELECT pg_advisory_lock(\(PostgresDecisionStore.chainLock)), pg_sleep(2)")
+        let waitingSince = ContinuousClock.now
+        while try postgres.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "0\n" {
+            try #require(ContinuousClock.now - waitingSince < .seconds(10), "the other session never held the lock")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let error = await #expect(throws: StoreError.self) { _ = try await store.commit([contractDecision(40)], sealed: []) }
+        // The lock statement's own cause (57014, statement timeout), not the next statement's 25P02.
+        #expect(error?.description.contains("57014") == true, "\(String(describing: error))")
+        #expect(postgres.waitForBackground(holder))
+        // The one connection of the pool is reused: it was left outside any transaction.
+        let retried = try await store.commit([contractDecision(40)], sealed: [])
+        #expect((try? retried[0].get()) != nil)
+        #expect(try postgres.psql("SELECT count(*) FROM credit_scores") == "2\n")
         #expect(try await problems(store).isEmpty)
     }
 

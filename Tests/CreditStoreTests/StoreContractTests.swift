@@ -32,8 +32,12 @@ final class StoreFixture: @unchecked Sendable {
 
     var location: StoreLocation {
         get throws {
-            if let postgres { return .postgres(try PostgresStoreConfiguration(url: postgres.url())) }
-            return .sqlite(path: directory.path("store.sqlite"))
+            guard let postgres else { return .sqlite(path: directory.path("store.sqlite")) }
+            var configuration = try PostgresStoreConfiguration(url: postgres.url())
+            // Under the whole suite on two cores, batches queued on the chain lock can wait longer
+            // than the default 5 s; these tests are about the guarantees, not the timeout.
+            configuration.statementTimeoutMilliseconds = 60_000
+            return .postgres(configuration)
         }
     }
 

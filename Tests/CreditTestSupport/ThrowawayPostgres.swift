@@ -79,6 +79,32 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         ], environment: ["PGPASSWORD": user == "credit_owner" ? Self.ownerPassword : Self.servicePassword])
     }
 
+    /// Starts psql on `sql` as the owner and returns at once, its output to /dev/null: a session
+    /// that holds a lock while the test goes on. Wait for it with ``waitForBackground(_:)``.
+    public func psqlInBackground(_ sql: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let arguments = ["/usr/bin/psql", "-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "credit_owner", "-d", "credit", "-c", sql]
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let variables = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": Self.ownerPassword]) { $1 }.map { strdup("\($0)=\($1)") } + [nil]
+        defer { for pointer in variables { free(pointer) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, arguments[0], &actions, nil, &argv, variables) == 0 else { throw Failure(description: "psql cannot be started") }
+        return pid
+    }
+
+    /// Waits for a ``psqlInBackground(_:)`` session to end; whether it succeeded.
+    public func waitForBackground(_ pid: Int32) -> Bool {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        return status == 0
+    }
+
     /// Runs a tool and returns its output; `detached` for one that leaves a server running, whose
     /// output goes nowhere (the server's own log has it).
     @discardableResult
