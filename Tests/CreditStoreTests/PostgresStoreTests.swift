@@ -128,8 +128,8 @@ struct PostgresStoreTests {
         (configuration.statementTimeoutMilliseconds, configuration.poolSize) = (300, 1)
         let store = try await PostgresDecisionStore.open(configuration, secret: secret)
         defer { store.close() }
-        // Another session holds the chain lock for two seconds.
-        let holder = try postgres.psqlInBackground("SELECT pg_advisory_lock(\(PostgresDecisionStore.chainLock)), pg_sleep(2)")
+        // Another session holds the chain lock until it is ended below (a minute at most).
+        let holder = try postgres.psqlInBackground("SELECT pg_advisory_lock(\(PostgresDecisionStore.chainLock)), pg_sleep(60)")
         let waitingSince = ContinuousClock.now
         while try postgres.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "0\n" {
             try #require(ContinuousClock.now - waitingSince < .seconds(10), "the other session never held the lock")
@@ -138,7 +138,8 @@ struct PostgresStoreTests {
         let error = await #expect(throws: StoreError.self) { _ = try await store.commit([contractDecision(40)], sealed: []) }
         // The lock statement's own cause (57014, statement timeout), not the next statement's 25P02.
         #expect(error?.description.contains("57014") == true, "\(String(describing: error))")
-        #expect(postgres.waitForBackground(holder))
+        try postgres.psql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        _ = postgres.waitForBackground(holder)
         // The one connection of the pool is reused: it was left outside any transaction.
         let retried = try await store.commit([contractDecision(40)], sealed: [])
         #expect((try? retried[0].get()) != nil)
