@@ -124,6 +124,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CreditAMQP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CreditServer",
             dependencies: [
                 "CreditEngine", "CreditBatch", "CreditStore",
@@ -205,6 +214,14 @@ let package = Package(
         .testTarget(
             name: "CreditStoreTests",
             dependencies: ["CreditStore", "CreditAudit", "CreditTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CreditAMQPTests",
+            dependencies: [
+                "CreditAMQP", "CreditTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

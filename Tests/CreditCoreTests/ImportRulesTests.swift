@@ -18,6 +18,7 @@ struct ImportRulesTests {
         "CreditSQLite": ["CreditCore", "GRDB", "Glibc"],
         "CreditBatch": ["CreditEngine", "CreditCore", "CreditCSV", "CreditSQLite", "CreditAudit", "FoundationEssentials"],
         "CreditStore": ["CreditCore", "CreditAudit", "GRDB", "Crypto", "Foundation", "Glibc", "Synchronization", "PostgresNIO", "NIOSSL", "Logging"],
+        "CreditAMQP": ["NIOCore", "NIOPosix", "Logging", "Foundation", "Synchronization"],
         "CreditInterchange": ["CreditEngine", "CreditCore", "RealModule", "FoundationEssentials", "Foundation", "FoundationXML"],
         "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
                          "ServiceLifecycle", "Crypto", "Foundation", "Synchronization", "HummingbirdCore", "NIOCore", "NIOHTTP1", "NIOHTTPTypes", "JWTKit", "NIOSSL"],
