@@ -135,13 +135,14 @@ let package = Package(
         .target(
             name: "CreditServer",
             dependencies: [
-                "CreditEngine", "CreditBatch", "CreditStore",
+                "CreditEngine", "CreditBatch", "CreditStore", "CreditAMQP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -150,6 +151,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            exclude: ["asyncapi.yaml"],
             resources: [.embedInCode("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
@@ -238,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "CreditServerTests",
             dependencies: [
-                "credit", "CreditServer", "CreditBatch", "CreditAudit", "CreditTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "credit", "CreditServer", "CreditAMQP", "CreditBatch", "CreditAudit", "CreditTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

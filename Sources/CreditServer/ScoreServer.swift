@@ -7,6 +7,8 @@ package import Hummingbird
 import HummingbirdCore
 public import Logging
 import Metrics
+import ServiceLifecycle
+import UnixSignals
 import Synchronization
 public import Prometheus
 
@@ -51,6 +53,24 @@ public enum ScoreServer {
         logger.info("stopped")
     }
 
+    /// `credit consume`: consumes the configuration's queue until SIGTERM or SIGINT, then stops
+    /// consuming, finishes and acknowledges the messages in hand, and closes. `onConsuming` is
+    /// called each time the consumer is (again) consuming.
+    public static func consume(configuration: ServerConfiguration, logger: Logger, onConsuming: @escaping @Sendable () -> Void) async throws {
+        let consumer = try await QueueConsumer.build(configuration: configuration, logger: logger, onConsuming: onConsuming)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: consumer)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+
+    /// `credit consume --replay-dlq`: moves the dead-letter queue's messages back to the queue;
+    /// returns how many.
+    public static func replayDeadLetters(configuration: ServerConfiguration, logger: Logger) async throws -> Int {
+        guard let settings = configuration.queue else { throw ConfigurationProblem("the configuration has no queue section") }
+        return try await QueueConsumer.replayDeadLetters(settings: settings, broker: try settings.amqpConfiguration(), logger: logger)
+    }
+
     /// The service as a Hummingbird application, not yet running: the model, policy, store,
     /// access control, router and connection handlers of `configuration`. Tests run its router
     /// in-process (HummingbirdTesting) and the real binary over loopback.
@@ -58,6 +78,38 @@ public enum ScoreServer {
         configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
+        let service = try await makeScoreService(configuration: configuration, logger: logger)
+        let access = try await AccessControl(keys: configuration.apiKeys ?? [], jwt: configuration.jwt, failedAuthentication: configuration.failedAuthentication)
+        let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
+        let limits = configuration.connectionLimits
+        logger.info("serving", metadata: ["engine": "\(service.engine.reference)", "store": "\(service.store.displayName)"])
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [
+                ProtocolErrorHandler(),
+                RequestDeadlineHandler(headTimeout: .seconds(limits.headerSeconds), bodyTimeout: .seconds(limits.bodySeconds)),
+                GracefulDrainHandler(drainWindow: .seconds(limits.drainSeconds)),
+            ],
+            idleTimeout: .seconds(limits.idleSeconds))
+        let server: HTTPServerBuilder = try configuration.tls.map { try ServiceTLS(settings: $0, logger: logger).serverBuilder(http1: http1) } ?? .http1(configuration: http1)
+        // With a queue section the same process also consumes LoanAppliedEvent, on the same store.
+        let consumer = try configuration.queue.map { settings in
+            QueueConsumer(settings: settings, broker: try settings.amqpConfiguration(), service: service,
+                          maxBodyBytes: configuration.maxBodyBytes ?? 65536, logger: logger)
+        }
+        return Application(
+            router: router,
+            server: server,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
+            services: consumer.map { [$0] } ?? [],
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    /// The scoring path of `configuration` (model, policy, store and checkpoints), shared by the
+    /// HTTP service and the queue consumer.
+    static func makeScoreService(configuration: ServerConfiguration, logger: Logger) async throws -> ScoreService {
         let engine = RiskEngine(
             model: try ModelFileLoader.load(path: configuration.model), policy: try PolicyFileLoader.load(path: configuration.policy))
         let checkpoints = try configuration.checkpointLog { checkpoint, written in
@@ -74,27 +126,7 @@ public enum ScoreServer {
             ])
         }
         let store = try await configuration.openStore(checkpoints: checkpoints, logger: logger)
-        let service = ScoreService(engine: engine, store: store)
-        let access = try await AccessControl(keys: configuration.apiKeys ?? [], jwt: configuration.jwt, failedAuthentication: configuration.failedAuthentication)
-        let router = makeRouter(service: service, access: access, registry: registry, maxBodyBytes: configuration.maxBodyBytes ?? 65536)
-        let limits = configuration.connectionLimits
-        logger.info("serving", metadata: ["engine": "\(engine.reference)", "store": "\(store.displayName)"])
-        let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [
-                ProtocolErrorHandler(),
-                RequestDeadlineHandler(headTimeout: .seconds(limits.headerSeconds), bodyTimeout: .seconds(limits.bodySeconds)),
-                GracefulDrainHandler(drainWindow: .seconds(limits.drainSeconds)),
-            ],
-            idleTimeout: .seconds(limits.idleSeconds))
-        let server: HTTPServerBuilder = try configuration.tls.map { try ServiceTLS(settings: $0, logger: logger).serverBuilder(http1: http1) } ?? .http1(configuration: http1)
-        return Application(
-            router: router,
-            server: server,
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: nil,
-                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
-            logger: logger)
+        return ScoreService(engine: engine, store: store)
     }
 
     static func makeRouter(

@@ -1,4 +1,5 @@
 import CreditEngine
+public import CreditAMQP
 public import CreditStore
 import Foundation
 public import Logging
@@ -101,6 +102,50 @@ public struct ServerConfiguration: Sendable, Decodable {
     public var tls: TLS?
 
     /// The service's certificate and key, and the CA of client certificates to require.
+    /// The queue consumer (`credit consume`): LoanAppliedEvent messages from RabbitMQ, scored and
+    /// stored as `POST /api/v1/scores` does, the decision published as a CreditScoredEvent.
+    public var queue: QueueSettings?
+
+    public struct QueueSettings: Codable, Sendable {
+        /// The broker: `amqp://user@host:port/vhost` (a password here is replaced by the file's or variable's).
+        public var url: String
+        public var passwordFile: String?
+        public var passwordEnvironment: String?
+        /// Whose events these are (an API key's id, `loan-service`): the idempotency namespace they
+        /// share with that caller's HTTP requests, so an event scored both ways is decided once.
+        public var caller: String
+        /// The queue of LoanAppliedEvent messages (default `loan.applied`); its dead-letter queue is
+        /// `<queue>.dlq`, its retry queues `<queue>.retry.<n>`.
+        public var queue: String?
+        /// The topic exchange CreditScoredEvent messages go to (default `credit.scored`), with routing key `credit.scored`.
+        public var resultExchange: String?
+        /// Seconds before each retry of a transient failure (default 5, 30, 120); after the last, the dead-letter queue.
+        public var retryDelaysSeconds: [Int]?
+        /// Deliveries scored at once, unacknowledged (default 16).
+        public var prefetch: Int?
+
+        /// The queue's name, and its dead-letter, retry and result names.
+        public var queueName: String { queue ?? "loan.applied" }
+        public var deadLetterQueue: String { "\(queueName).dlq" }
+        public var resultExchangeName: String { resultExchange ?? "credit.scored" }
+        public var retryDelays: [Int] { retryDelaysSeconds ?? [5, 30, 120] }
+
+        /// The broker's address, the password read through the one key reader.
+        public func amqpConfiguration() throws(ConfigurationProblem) -> AMQPConfiguration {
+            do {
+                var password: String?
+                if passwordFile != nil || passwordEnvironment != nil {
+                    password = try SecretText.read(file: passwordFile, environment: passwordEnvironment, what: "queue password").trimmingCharacters(in: .newlines)
+                }
+                return try AMQPConfiguration(url: url, password: password)
+            } catch let error as StoreError {
+                throw ConfigurationProblem(error.description)
+            } catch {
+                throw ConfigurationProblem("\(error)")
+            }
+        }
+    }
+
     public struct TLS: Codable, Sendable {
         /// PEM certificate chain, the service's certificate first.
         public var certificateFile: String
@@ -186,6 +231,19 @@ public struct ServerConfiguration: Sendable, Decodable {
         }
         if (configuration.checkpointKeyFile != nil || configuration.checkpointKeyEnvironment != nil) != (configuration.checkpointLog != nil) {
             throw ConfigurationProblem("\(path): checkpointLog and a checkpoint key (checkpointKeyFile or checkpointKeyEnvironment) go together")
+        }
+        if var queue = configuration.queue {
+            do { _ = try AMQPConfiguration(url: queue.url) } catch { throw ConfigurationProblem("\(path): queue.url: \(error.description)") }
+            guard SafeIdentifier.isValid(queue.caller) else { throw ConfigurationProblem("\(path): queue.caller \(SafeIdentifier.rule)") }
+            for (name, value) in [("queue", queue.queueName), ("resultExchange", queue.resultExchangeName)] where value.isEmpty || value.utf8.count > 200 {
+                throw ConfigurationProblem("\(path): queue.\(name) must be 1 to 200 bytes")
+            }
+            if let prefetch = queue.prefetch, !(1...1000).contains(prefetch) { throw ConfigurationProblem("\(path): queue.prefetch must be 1 to 1000") }
+            guard queue.retryDelays.count <= 10, queue.retryDelays.allSatisfy({ (1...86_400).contains($0) }) else {
+                throw ConfigurationProblem("\(path): queue.retryDelaysSeconds must be at most 10 delays of 1 to 86400 seconds")
+            }
+            queue.passwordFile = queue.passwordFile.map(resolve)
+            configuration.queue = queue
         }
         guard (0...65535).contains(configuration.port) else { throw ConfigurationProblem("\(path): port must be 0 to 65535") }
         if let file = configuration.apiKeysFile.map(resolve) {

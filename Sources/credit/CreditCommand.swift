@@ -7,11 +7,11 @@ struct CreditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credit",
         abstract: "Credit scoring and risk engine: fit, score, evaluate and validate models; decide applications under a policy.",
-        subcommands: [FitCommand.self, ScoreCommand.self, BinCommand.self, EvaluateCommand.self, ModelsCommand.self, CompareCommand.self, MonitorCommand.self, DecideCommand.self, RulesCommand.self, CalibrateCommand.self, ServeCommand.self, ExportCommand.self, ImportCommand.self, ShardsCommand.self, AuditCommand.self, StoreCommand.self, ReplayCommand.self, ModelCommand.self, GenerateCommand.self]
+        subcommands: [FitCommand.self, ScoreCommand.self, BinCommand.self, EvaluateCommand.self, ModelsCommand.self, CompareCommand.self, MonitorCommand.self, DecideCommand.self, RulesCommand.self, CalibrateCommand.self, ServeCommand.self, ConsumeCommand.self, ExportCommand.self, ImportCommand.self, ShardsCommand.self, AuditCommand.self, StoreCommand.self, ReplayCommand.self, ModelCommand.self, GenerateCommand.self]
     )
 
     static func main() async {
-        tuneMemory(serving: CommandLine.arguments.dropFirst().first == "serve")
+        tuneMemory(serving: ["serve", "consume"].contains(CommandLine.arguments.dropFirst().first ?? ""))
         await main(nil)
     }
 

@@ -20,8 +20,8 @@ struct ImportRulesTests {
         "CreditStore": ["CreditCore", "CreditAudit", "GRDB", "Crypto", "Foundation", "Glibc", "Synchronization", "PostgresNIO", "NIOSSL", "Logging"],
         "CreditAMQP": ["NIOCore", "NIOPosix", "Logging", "Foundation", "Synchronization"],
         "CreditInterchange": ["CreditEngine", "CreditCore", "RealModule", "FoundationEssentials", "Foundation", "FoundationXML"],
-        "CreditServer": ["CreditEngine", "CreditBatch", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
-                         "ServiceLifecycle", "Crypto", "Foundation", "Synchronization", "HummingbirdCore", "NIOCore", "NIOHTTP1", "NIOHTTPTypes", "JWTKit", "NIOSSL"],
+        "CreditServer": ["CreditEngine", "CreditBatch", "CreditAMQP", "CreditStore", "CreditAudit", "Hummingbird", "HTTPTypes", "Logging", "Metrics", "Prometheus",
+                         "ServiceLifecycle", "UnixSignals", "Crypto", "Foundation", "Synchronization", "HummingbirdCore", "NIOCore", "NIOHTTP1", "NIOHTTPTypes", "JWTKit", "NIOSSL"],
         "credit": ["CreditBatch", "CreditCore", "CreditInterchange", "CreditServer", "CreditStore", "CreditCSV", "CreditSQLite", "CreditEngine", "Logging", "Metrics", "Prometheus", "ArgumentParser", "Foundation",
                    "CGlibcMalloc"],
     ]

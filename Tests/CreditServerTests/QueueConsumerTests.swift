@@ -1,0 +1,152 @@
+import CreditAMQP
+import CreditTestSupport
+import Foundation
+import NIOCore
+import Testing
+
+/// A real `credit consume` process on the test's broker, with its own store and keys.
+final class ConsumerProcess: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let process = Process()
+    var storePath: String { directory.path("store.sqlite") }
+    var keyPath: String { directory.path("store.key") }
+    var log: String { (try? String(contentsOfFile: directory.path("consumer.log"), encoding: .utf8)) ?? "" }
+
+    /// Writes the test configuration with a queue section on `broker`, then starts the consumer
+    /// and waits for "consuming loan.applied".
+    init(broker: ThrowawayRabbitMQ, directory: TemporaryDirectory? = nil, queue: [String: Any] = [:]) throws {
+        self.directory = try directory ?? TemporaryDirectory()
+        let settings: [String: Any] = ["url": broker.url, "caller": "loan-service", "retryDelaysSeconds": [1], "prefetch": 8].merging(queue) { $1 }
+        let path = try ServerProcess.writeConfiguration(in: self.directory, overrides: ["queue": settings])
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
+        process.arguments = ["consume", "--config", path]
+        let output = Pipe()
+        process.standardOutput = output
+        let logPath = self.directory.path("consumer.log")
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        process.standardError = log
+        try process.run()
+        var line = Data()
+        while line.count < 200 {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data([0x0A]) { break }
+            line.append(byte)
+        }
+        guard String(decoding: line, as: UTF8.self) == "consuming loan.applied" else {
+            process.terminate()
+            throw ServerProcess.ServerStartFailure(output: String(decoding: line, as: UTF8.self) + self.log)
+        }
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+}
+
+/// Reads every message of `queue` (acknowledged) until `count` have come, or `seconds` pass.
+private func drain(_ queue: String, on channel: AMQPChannel, until count: Int, within seconds: Int = 60) async throws -> [AMQPDelivery] {
+    var found: [AMQPDelivery] = []
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while found.count < count, ContinuousClock.now < deadline {
+        if let message = try await channel.get(queue: queue) {
+            found.append(message)
+            try await channel.ack(message.deliveryTag)
+        } else {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+    return found
+}
+
+private func publish(_ bodies: [Data], on channel: AMQPChannel) async throws {
+    for body in bodies {
+        try await channel.publish(ByteBuffer(bytes: body), exchange: "", routingKey: "loan.applied",
+                                  properties: AMQPProperties(contentType: "application/json", deliveryMode: 2), mandatory: true)
+    }
+}
+
+@Suite("credit consume on a real RabbitMQ: each event stored once and its result published, invalid ones dead-lettered with the reason, kill -9 loses nothing", .serialized, .timeLimit(.minutes(4)))
+struct QueueConsumerTests {
+    @Test("events with duplicates and malformed messages: one decision and a result per event, every malformed one in the DLQ with its reason, no value in it")
+    func eventsDuplicatesAndInvalid() async throws {
+        let broker = try await ThrowawayRabbitMQ()
+        let consumer = try ConsumerProcess(broker: broker)
+        let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
+        let channel = try await connection.openChannel()
+        try await channel.declareQueue("results")
+        try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
+        try await channel.enableConfirms()
+        let valid = (1...30).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }
+        let invalid = [
+            Data("not json at all".utf8),
+            ServerProcess.application("evt-bad-1", features: ["monthly_income": "NIK 3201234567890123"]),
+            Data(String(repeating: " ", count: 20_000).utf8) + ServerProcess.application("evt-bad-2"),
+        ]
+        try await publish(valid + Array(valid.prefix(10)) + invalid, on: channel)
+        let results = try await drain("results", on: channel, until: 40)
+        #expect(results.count == 40)
+        let events = results.compactMap { $0.properties.messageId }
+        #expect(Set(events) == Set((1...30).map { "evt-\($0)" }))
+        for result in results {
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(result.body.readableBytesView)) as? [String: Any])
+            #expect(body["score_id"] is String && body["decision"] is String, "\(body.keys.sorted())")
+            #expect(result.properties.type == "CreditScoredEvent")
+        }
+        // A duplicate's result is the stored one, byte for byte.
+        let first = results.first { $0.properties.messageId == "evt-1" }!
+        #expect(results.filter { $0.properties.messageId == "evt-1" }.allSatisfy { $0.body == first.body })
+        let dead = try await drain("loan.applied.dlq", on: channel, until: 3)
+        #expect(dead.count == 3)
+        let reasons = dead.compactMap { $0.properties.headers?["x-credit-error"]?.text }
+        #expect(reasons.count == 3, "\(reasons)")
+        #expect(reasons.contains { $0.contains("features.monthly_income") }, "\(reasons)")
+        #expect(reasons.contains { $0.contains("too large") }, "\(reasons)")
+        #expect(!reasons.joined().contains("3201234567890123"))
+        #expect(!consumer.log.contains("3201234567890123"))
+        #expect(consumer.stop() == 0)
+        let verify = try credit(["audit", "verify", "--store", consumer.storePath, "--key-file", consumer.keyPath])
+        #expect(verify.status == 0 && verify.stdout.contains("credit_scores: 30 rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
+        await connection.close()
+    }
+
+    @Test("kill -9 of the consumer mid-stream, then a restart: every event decided once, every result published, the chain intact")
+    func killedMidStream() async throws {
+        let broker = try await ThrowawayRabbitMQ()
+        let first = try ConsumerProcess(broker: broker)
+        let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
+        let channel = try await connection.openChannel()
+        try await channel.declareQueue("results")
+        try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
+        try await channel.enableConfirms()
+        let events = 200
+        try await publish((1...events).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }, on: channel)
+        var results = try await drain("results", on: channel, until: 20)
+        first.kill9()
+        let second = try ConsumerProcess(broker: broker, directory: first.directory)
+        // Redelivered messages already decided are published again: at least one result per event.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while Set(results.compactMap(\.properties.messageId)).count < events, ContinuousClock.now < deadline {
+            results += try await drain("results", on: channel, until: 1, within: 5)
+        }
+        #expect(Set(results.compactMap(\.properties.messageId)).count == events)
+        #expect(second.stop() == 0)
+        let verify = try credit(["audit", "verify", "--store", second.storePath, "--key-file", second.keyPath])
+        #expect(verify.status == 0 && verify.stdout.contains("credit_scores: \(events) rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
+        // Every result of one event is the one stored decision.
+        let byEvent = Dictionary(grouping: results) { $0.properties.messageId ?? "" }
+        #expect(byEvent.values.allSatisfy { Set($0.map(\.body)).count == 1 })
+        await connection.close()
+    }
+}
