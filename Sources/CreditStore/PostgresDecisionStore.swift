@@ -459,8 +459,10 @@ extension PostgresDecisionStore {
     /// remembered); nil for a person without a key yet.
     public func seal(_ decision: NewDecision) async -> SealedInputs? {
         await keyCache.seal(decision, secret: secret) {
-            try? await database { () async throws -> (id: String, wrapped: Data)? in
-                let rows = try await client.query("SELECT key_id::text, wrapped FROM subject_keys WHERE user_id = \(decision.userId)", logger: logger)
+            // Within the deadline: while the database is down this must not wait on the pool.
+            try? await withDeadline { () async throws -> (id: String, wrapped: Data)? in
+                let rows = try await self.client.query(
+                    "SELECT key_id::text, wrapped FROM subject_keys WHERE user_id = \(decision.userId)", logger: self.logger)
                 for try await (id, wrapped) in rows.decode((String, Data).self) { return (id, wrapped) }
                 return nil
             }
