@@ -258,7 +258,10 @@ public struct ServerConfiguration: Sendable, Decodable {
             configuration.apiKeys = (configuration.apiKeys ?? []) + keys
         }
         let keys = configuration.apiKeys ?? []
-        guard !keys.isEmpty else { throw ConfigurationProblem("\(path): apiKeys: at least one key is needed (in apiKeys or apiKeysFile)") }
+        // A consumer-only configuration needs none: every HTTP request would get 401.
+        guard !keys.isEmpty || configuration.queue != nil else {
+            throw ConfigurationProblem("\(path): apiKeys: at least one key is needed (in apiKeys or apiKeysFile)")
+        }
         guard Set(keys.map(\.id)).count == keys.count else { throw ConfigurationProblem("\(path): apiKeys: two keys have one id") }
         for key in keys {
             // ASCII hex only: Character.isHexDigit also accepts full-width digits.

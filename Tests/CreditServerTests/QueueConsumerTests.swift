@@ -14,10 +14,10 @@ final class ConsumerProcess: @unchecked Sendable {
 
     /// Writes the test configuration with a queue section on `broker`, then starts the consumer
     /// and waits for "consuming loan.applied".
-    init(broker: ThrowawayRabbitMQ, directory: TemporaryDirectory? = nil, queue: [String: Any] = [:]) throws {
+    init(broker: ThrowawayRabbitMQ, directory: TemporaryDirectory? = nil, queue: [String: Any] = [:], overrides: [String: Any] = [:]) throws {
         self.directory = try directory ?? TemporaryDirectory()
         let settings: [String: Any] = ["url": broker.url, "caller": "loan-service", "retryDelaysSeconds": [1], "prefetch": 8].merging(queue) { $1 }
-        let path = try ServerProcess.writeConfiguration(in: self.directory, overrides: ["queue": settings])
+        let path = try ServerProcess.writeConfiguration(in: self.directory, overrides: overrides.merging(["queue": settings]) { $1 })
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
         process.arguments = ["consume", "--config", path]
         let output = Pipe()
@@ -118,6 +118,88 @@ struct QueueConsumerTests {
         #expect(consumer.stop() == 0)
         let verify = try credit(["audit", "verify", "--store", consumer.storePath, "--key-file", consumer.keyPath])
         #expect(verify.status == 0 && verify.stdout.contains("credit_scores: 30 rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
+        await connection.close()
+    }
+
+    @Test("the store down: events wait in the retry queues and are scored, once each, when it is back")
+    func storeDownThenUp() async throws {
+        let broker = try await ThrowawayRabbitMQ()
+        let postgres = try ThrowawayPostgres()
+        let migrated = try credit(["store", "migrate", "--store", postgres.url(owner: true), "--service-role", "credit_service"])
+        try #require(migrated.status == 0, "\(migrated.stderr)")
+        let consumer = try ConsumerProcess(
+            broker: broker, queue: ["retryDelaysSeconds": Array(repeating: 1, count: 10)],
+            overrides: ["store": postgres.url(), "createStore": NSNull(), "postgres": ["connectTimeoutSeconds": 1, "statementTimeoutMilliseconds": 1000]])
+        let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
+        let channel = try await connection.openChannel()
+        try await channel.declareQueue("results")
+        try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
+        try await channel.enableConfirms()
+        postgres.stop()
+        try await publish((1...5).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }, on: channel)
+        // Down longer than a request's deadlines (the connect plus statement timeout, and a
+        // second, for the key read and for the commit): the first attempts fail and are retried.
+        try await Task.sleep(for: .seconds(10))
+        #expect(try await drain("results", on: channel, until: 1, within: 1).isEmpty, "no result while the store is down")
+        try postgres.start()
+        let results = try await drain("results", on: channel, until: 5, within: 90)
+        #expect(Set(results.compactMap(\.properties.messageId)) == Set((1...5).map { "evt-\($0)" }))
+        #expect(consumer.log.contains("transient failure"))
+        #expect(try await drain("loan.applied.dlq", on: channel, until: 1, within: 1).isEmpty)
+        #expect(consumer.stop() == 0)
+        let verify = try credit(["audit", "verify", "--store", postgres.url(), "--key-file", consumer.keyPath])
+        #expect(verify.status == 0 && verify.stdout.contains("credit_scores: 5 rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
+        await connection.close()
+    }
+
+    @Test("the broker killed and restarted under the consumer: it reconnects, every event is decided once and its result published")
+    func brokerRestarted() async throws {
+        let broker = try await ThrowawayRabbitMQ()
+        let consumer = try ConsumerProcess(broker: broker)
+        var connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
+        var channel = try await connection.openChannel()
+        try await channel.declareQueue("results")
+        try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
+        try await channel.enableConfirms()
+        let events = 150
+        try await publish((1...events).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }, on: channel)
+        var results = try await drain("results", on: channel, until: 10)
+        broker.stop(immediately: true)
+        try await broker.start()
+        connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
+        channel = try await connection.openChannel()
+        let deadline = ContinuousClock.now + .seconds(120)
+        while Set(results.compactMap(\.properties.messageId)).count < events, ContinuousClock.now < deadline {
+            results += try await drain("results", on: channel, until: 1, within: 5)
+        }
+        #expect(Set(results.compactMap(\.properties.messageId)).count == events)
+        #expect(consumer.log.contains("broker unavailable"))
+        #expect(consumer.stop() == 0)
+        let verify = try credit(["audit", "verify", "--store", consumer.storePath, "--key-file", consumer.keyPath])
+        #expect(verify.status == 0 && verify.stdout.contains("credit_scores: \(events) rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
+        await connection.close()
+    }
+
+    @Test("--replay-dlq moves dead letters back to the queue, their error cleared")
+    func replayDeadLetters() async throws {
+        let broker = try await ThrowawayRabbitMQ()
+        let consumer = try ConsumerProcess(broker: broker)
+        let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
+        let channel = try await connection.openChannel()
+        try await channel.enableConfirms()
+        try await publish([Data("not json".utf8), Data("{}".utf8)], on: channel)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await channel.declareQueue("loan.applied.dlq", passive: true).messages < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(consumer.stop() == 0)
+        let replay = try credit(["consume", "--config", consumer.directory.path("server.json"), "--replay-dlq"])
+        #expect(replay.status == 0 && replay.stdout.contains("moved 2 messages back to the queue"), "\(replay.stdout)\(replay.stderr)")
+        #expect(try await channel.declareQueue("loan.applied.dlq", passive: true).messages == 0)
+        #expect(try await channel.declareQueue("loan.applied", passive: true).messages == 2)
+        let moved = try await drain("loan.applied", on: channel, until: 2)
+        #expect(moved.allSatisfy { $0.properties.headers?["x-credit-error"] == nil })
+        #expect(Set(moved.map { String(buffer: $0.body) }) == ["not json", "{}"])
         await connection.close()
     }
 
