@@ -70,6 +70,26 @@ private func drain(_ queue: String, on channel: AMQPChannel, until count: Int, w
     return found
 }
 
+/// A connection whose channel has the queue `results` bound to every CreditScoredEvent, and confirms on.
+private func resultsChannel(_ broker: ThrowawayRabbitMQ) async throws -> (AMQPConnection, AMQPChannel) {
+    let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
+    let channel = try await connection.openChannel()
+    try await channel.declareQueue("results")
+    try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
+    try await channel.enableConfirms()
+    return (connection, channel)
+}
+
+/// `read`, then results until each of `events` events has one (two minutes at most).
+private func allResults(coveringAll events: Int, after read: [AMQPDelivery], on channel: AMQPChannel) async throws -> [AMQPDelivery] {
+    var results = read
+    let deadline = ContinuousClock.now + .seconds(120)
+    while Set(results.compactMap(\.properties.messageId)).count < events, ContinuousClock.now < deadline {
+        results += try await drain("results", on: channel, until: 1, within: 5)
+    }
+    return results
+}
+
 private func publish(_ bodies: [Data], on channel: AMQPChannel) async throws {
     for body in bodies {
         try await channel.publish(ByteBuffer(bytes: body), exchange: "", routingKey: "loan.applied",
@@ -83,11 +103,7 @@ struct QueueConsumerTests {
     func eventsDuplicatesAndInvalid() async throws {
         let broker = try await ThrowawayRabbitMQ()
         let consumer = try ConsumerProcess(broker: broker)
-        let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
-        let channel = try await connection.openChannel()
-        try await channel.declareQueue("results")
-        try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
-        try await channel.enableConfirms()
+        let (connection, channel) = try await resultsChannel(broker)
         let valid = (1...30).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }
         let invalid = [
             Data("not json at all".utf8),
@@ -130,11 +146,7 @@ struct QueueConsumerTests {
         let consumer = try ConsumerProcess(
             broker: broker, queue: ["retryDelaysSeconds": Array(repeating: 1, count: 10)],
             overrides: ["store": postgres.url(), "createStore": NSNull(), "postgres": ["connectTimeoutSeconds": 1, "statementTimeoutMilliseconds": 1000]])
-        let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
-        let channel = try await connection.openChannel()
-        try await channel.declareQueue("results")
-        try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
-        try await channel.enableConfirms()
+        let (connection, channel) = try await resultsChannel(broker)
         postgres.stop()
         try await publish((1...5).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }, on: channel)
         // Down longer than a request's deadlines (the connect plus statement timeout, and a
@@ -156,11 +168,7 @@ struct QueueConsumerTests {
     func brokerRestarted() async throws {
         let broker = try await ThrowawayRabbitMQ()
         let consumer = try ConsumerProcess(broker: broker)
-        var connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
-        var channel = try await connection.openChannel()
-        try await channel.declareQueue("results")
-        try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
-        try await channel.enableConfirms()
+        var (connection, channel) = try await resultsChannel(broker)
         let events = 150
         try await publish((1...events).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }, on: channel)
         var results = try await drain("results", on: channel, until: 10)
@@ -168,10 +176,7 @@ struct QueueConsumerTests {
         try await broker.start()
         connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
         channel = try await connection.openChannel()
-        let deadline = ContinuousClock.now + .seconds(120)
-        while Set(results.compactMap(\.properties.messageId)).count < events, ContinuousClock.now < deadline {
-            results += try await drain("results", on: channel, until: 1, within: 5)
-        }
+        results = try await allResults(coveringAll: events, after: results, on: channel)
         #expect(Set(results.compactMap(\.properties.messageId)).count == events)
         #expect(consumer.log.contains("broker unavailable"))
         #expect(consumer.stop() == 0)
@@ -203,25 +208,43 @@ struct QueueConsumerTests {
         await connection.close()
     }
 
+    @Test("credit serve with a queue section serves HTTP and consumes: an event scored over HTTP, then delivered on the queue, is decided once")
+    func serveRunsBoth() async throws {
+        let broker = try await ThrowawayRabbitMQ()
+        let server = try ServerProcess(overrides: ["queue": ["url": broker.url, "caller": "loan-service"]])
+        // The consumer declares its queues and exchange once it is connected (the exchange last).
+        let probe = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (try? await probe.openChannel().declareExchange("credit.scored", type: "topic", passive: true)) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        await probe.close()
+        let (connection, channel) = try await resultsChannel(broker)
+        let body = ServerProcess.application("evt-both")
+        let answered = try await server.request("POST", "/api/v1/scores", body: body)
+        #expect(answered.status == 201)
+        try await publish([body], on: channel)
+        let results = try await drain("results", on: channel, until: 1)
+        #expect(results.count == 1)
+        #expect(results.first.map { Data($0.body.readableBytesView) } == answered.body, "the queue's result is the HTTP answer, byte for byte")
+        #expect(server.stop() == 0)
+        let verify = try credit(["audit", "verify", "--store", server.storePath, "--key-file", server.keyPath])
+        #expect(verify.status == 0 && verify.stdout.contains("credit_scores: 1 rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
+        await connection.close()
+    }
+
     @Test("kill -9 of the consumer mid-stream, then a restart: every event decided once, every result published, the chain intact")
     func killedMidStream() async throws {
         let broker = try await ThrowawayRabbitMQ()
         let first = try ConsumerProcess(broker: broker)
-        let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
-        let channel = try await connection.openChannel()
-        try await channel.declareQueue("results")
-        try await channel.bindQueue("results", exchange: "credit.scored", routingKey: "#")
-        try await channel.enableConfirms()
+        let (connection, channel) = try await resultsChannel(broker)
         let events = 200
         try await publish((1...events).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }, on: channel)
         var results = try await drain("results", on: channel, until: 20)
         first.kill9()
         let second = try ConsumerProcess(broker: broker, directory: first.directory)
         // Redelivered messages already decided are published again: at least one result per event.
-        let deadline = ContinuousClock.now + .seconds(120)
-        while Set(results.compactMap(\.properties.messageId)).count < events, ContinuousClock.now < deadline {
-            results += try await drain("results", on: channel, until: 1, within: 5)
-        }
+        results = try await allResults(coveringAll: events, after: results, on: channel)
         #expect(Set(results.compactMap(\.properties.messageId)).count == events)
         #expect(second.stop() == 0)
         let verify = try credit(["audit", "verify", "--store", second.storePath, "--key-file", second.keyPath])
