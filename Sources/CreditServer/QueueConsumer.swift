@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// `credit consume`: LoanAppliedEvent messages from RabbitMQ, each scored and stored exactly as
 /// `POST /api/v1/scores` does (the same parser, rules and idempotency, in the configured caller's
@@ -31,6 +32,10 @@ final class QueueConsumer: Service {
     private let latency = Metrics.Timer(label: "credit_queue_processing_seconds", preferredDisplayUnit: .seconds)
     private let connected = Gauge(label: "credit_queue_connected")
     private let consumerTag = "credit-\(UUID().uuidString.lowercased())"
+    private let consuming = Mutex(false)
+
+    /// Whether the consumer is connected and consuming (readiness of a consumer-only process).
+    var isConsuming: Bool { consuming.withLock { $0 } }
 
     /// What became of a message.
     enum Outcome: String, CaseIterable {
@@ -58,7 +63,10 @@ final class QueueConsumer: Service {
                 connected.record(1)
                 delay = 1
                 logger.info("consuming", metadata: ["broker": "\(broker)", "queue": "\(settings.queueName)"])
-                defer { connected.record(0) }
+                defer {
+                    connected.record(0)
+                    consuming.withLock { $0 = false }
+                }
                 try await consume(on: connection)
                 await connection.close()
                 if Task.isShuttingDownGracefully { return }
@@ -81,6 +89,7 @@ final class QueueConsumer: Service {
         try await channel.setPrefetch(UInt16(settings.prefetch ?? 16))
         try await channel.enableConfirms()
         let deliveries = try await channel.consume(queue: settings.queueName, consumerTag: consumerTag)
+        consuming.withLock { $0 = true }
         onConsuming()
         let tag = consumerTag
         try await withGracefulShutdownHandler {

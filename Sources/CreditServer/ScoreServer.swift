@@ -54,13 +54,31 @@ public enum ScoreServer {
     }
 
     /// `credit consume`: consumes the configuration's queue until SIGTERM or SIGINT, then stops
-    /// consuming, finishes and acknowledges the messages in hand, and closes. `onConsuming` is
-    /// called each time the consumer is (again) consuming.
-    public static func consume(configuration: ServerConfiguration, logger: Logger, onConsuming: @escaping @Sendable () -> Void) async throws {
+    /// consuming, finishes and acknowledges the messages in hand, and closes. It also serves
+    /// `/health/live`, `/health/ready` (503 while the broker or the store is unavailable) and
+    /// `/metrics` on the configured address; `onListening` receives the bound port and
+    /// `onConsuming` is called each time the consumer is (again) consuming.
+    public static func consume(
+        configuration: ServerConfiguration, registry: PrometheusCollectorRegistry, logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void, onConsuming: @escaping @Sendable () -> Void
+    ) async throws {
         let consumer = try await QueueConsumer.build(configuration: configuration, logger: logger, onConsuming: onConsuming)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: consumer)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        let router = Router(context: BasicRequestContext.self)
+        router.get("health/live") { _, _ in json(["status": "live"]) }
+        router.get("health/ready") { _, _ in
+            guard consumer.isConsuming else { return json(["status": "broker unavailable"], status: .serviceUnavailable) }
+            return await consumer.service.store.isReachable()
+                ? json(["status": "ready"]) : json(["status": "store unavailable"], status: .serviceUnavailable)
+        }
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: [consumer], onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) }, logger: logger)
+        try await app.runService()
         logger.info("stopped")
     }
 

@@ -16,7 +16,9 @@ struct ConsumeCommand: AsyncParsableCommand {
             prefetch). A message is acknowledged after its decision is stored and its result \
             confirmed; an invalid one goes to <queue>.dlq with the reason in x-credit-error, a \
             transient failure is retried through <queue>.retry.<n>. "consuming QUEUE" is printed on \
-            standard output each time the consumer (re)starts; SIGTERM or SIGINT finishes the \
+            standard output each time the consumer (re)starts, and "listening on HOST:PORT" for \
+            /health/live, /health/ready (503 while the broker or the store is down) and /metrics; \
+            SIGTERM or SIGINT finishes the \
             messages in hand and exits. --replay-dlq moves dead-lettered messages back and exits.
             """)
 
@@ -46,7 +48,9 @@ struct ConsumeCommand: AsyncParsableCommand {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(ScoreServer.metricsFactory(registry: registry))
             let queue = configuration.queue?.queueName ?? ""
-            try await ScoreServer.consume(configuration: configuration, logger: logger) {
+            try await ScoreServer.consume(configuration: configuration, registry: registry, logger: logger) { port in
+                FileHandle.standardOutput.write(Data("listening on \(configuration.host):\(port)\n".utf8))
+            } onConsuming: {
                 FileHandle.standardOutput.write(Data("consuming \(queue)\n".utf8))
             }
         } catch {

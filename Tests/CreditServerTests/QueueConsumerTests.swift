@@ -1,6 +1,9 @@
 import CreditAMQP
 import CreditTestSupport
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import NIOCore
 import Testing
 
@@ -8,6 +11,7 @@ import Testing
 final class ConsumerProcess: @unchecked Sendable {
     let directory: TemporaryDirectory
     let process = Process()
+    private(set) var port = 0
     var storePath: String { directory.path("store.sqlite") }
     var keyPath: String { directory.path("store.key") }
     var log: String { (try? String(contentsOfFile: directory.path("consumer.log"), encoding: .utf8)) ?? "" }
@@ -28,16 +32,30 @@ final class ConsumerProcess: @unchecked Sendable {
         try log.seekToEnd()
         process.standardError = log
         try process.run()
-        var line = Data()
-        while line.count < 200 {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data([0x0A]) { break }
-            line.append(byte)
+        // Two lines, in either order: "listening on HOST:PORT" and "consuming loan.applied".
+        var lines: [String] = []
+        while lines.count < 2 {
+            var line = Data()
+            while line.count < 200 {
+                let byte = output.fileHandleForReading.readData(ofLength: 1)
+                if byte.isEmpty || byte == Data([0x0A]) { break }
+                line.append(byte)
+            }
+            guard !line.isEmpty else { break }
+            lines.append(String(decoding: line, as: UTF8.self))
         }
-        guard String(decoding: line, as: UTF8.self) == "consuming loan.applied" else {
+        let listening = lines.first { $0.hasPrefix("listening on 127.0.0.1:") }
+        guard lines.contains("consuming loan.applied"), let port = listening.flatMap({ Int($0.split(separator: ":").last ?? "") }) else {
             process.terminate()
-            throw ServerProcess.ServerStartFailure(output: String(decoding: line, as: UTF8.self) + self.log)
+            throw ServerProcess.ServerStartFailure(output: lines.joined(separator: "\n") + self.log)
         }
+        self.port = port
+    }
+
+    /// The status of GET `path` on the consumer's health and metrics port.
+    func status(_ path: String) async throws -> Int {
+        let (_, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return (response as! HTTPURLResponse).statusCode
     }
 
     func kill9() {
@@ -172,13 +190,29 @@ struct QueueConsumerTests {
         let events = 150
         try await publish((1...events).map { ServerProcess.application("evt-\($0)", loanId: "loan-\($0)") }, on: channel)
         var results = try await drain("results", on: channel, until: 10)
+        #expect(try await consumer.status("/health/ready") == 200)
         broker.stop(immediately: true)
+        // Not ready while the broker is away; the store is still reachable.
+        var ready = 200
+        for _ in 0..<50 where ready == 200 {
+            ready = try await consumer.status("/health/ready")
+            if ready == 200 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(ready == 503)
+        #expect(try await consumer.status("/health/live") == 200)
         try await broker.start()
         connection = try await AMQPConnection.connect(try AMQPConfiguration(url: broker.url))
         channel = try await connection.openChannel()
         results = try await allResults(coveringAll: events, after: results, on: channel)
         #expect(Set(results.compactMap(\.properties.messageId)).count == events)
         #expect(consumer.log.contains("broker unavailable"))
+        // Ready again once it has reconnected (its backoff is at most 30 s).
+        let reconnected = ContinuousClock.now + .seconds(45)
+        while try await consumer.status("/health/ready") != 200, ContinuousClock.now < reconnected {
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(try await consumer.status("/health/ready") == 200)
+        #expect(try await consumer.status("/metrics") == 200)
         #expect(consumer.stop() == 0)
         let verify = try credit(["audit", "verify", "--store", consumer.storePath, "--key-file", consumer.keyPath])
         #expect(verify.status == 0 && verify.stdout.contains("credit_scores: \(events) rows, chain intact"), "\(verify.stdout)\(verify.stderr)")
