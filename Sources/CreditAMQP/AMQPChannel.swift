@@ -30,14 +30,6 @@ public struct AMQPChannel: Sendable {
         _ = try await call(.queueBind(queue: queue, exchange: exchange, routingKey: routingKey, noWait: false, arguments: arguments)) { $0 == .queueBindOk }
     }
 
-    /// Removes every ready message of a queue; returns how many.
-    @discardableResult
-    public func purgeQueue(_ queue: String) async throws(AMQPError) -> UInt32 {
-        let reply = try await call(.queuePurge(queue: queue, noWait: false)) { if case .queuePurgeOk = $0 { true } else { false } }
-        guard case .queuePurgeOk(let count) = reply.method else { return 0 }
-        return count
-    }
-
     /// At most `prefetchCount` unacknowledged deliveries on this channel at a time.
     public func setPrefetch(_ prefetchCount: UInt16) async throws(AMQPError) {
         _ = try await call(.basicQos(prefetchSize: 0, prefetchCount: prefetchCount, global: false)) { $0 == .basicQosOk }

@@ -54,8 +54,6 @@ final class AMQPClientHandler: ChannelInboundHandler {
     private var lastReceived = NIODeadline.now()
     private var heartbeats: RepeatedTask?
     private var closeOk: EventLoopPromise<Void>?
-    /// Whether the broker has blocked publishing (a resource alarm).
-    private(set) var blocked = false
 
     init(configuration: AMQPConfiguration, logger: Logger, eventLoop: any EventLoop) {
         (self.configuration, self.logger) = (configuration, logger)
@@ -170,10 +168,9 @@ final class AMQPClientHandler: ChannelInboundHandler {
         case (.closing, .connectionCloseOk):
             context?.close(promise: nil)
         case (.open, .connectionBlocked(let reason)):
-            blocked = true
+            // A resource alarm: publishes wait in TCP back-pressure until the broker unblocks.
             logger.warning("the broker blocked publishing", metadata: ["reason": "\(reason)"])
         case (.open, .connectionUnblocked):
-            blocked = false
             logger.info("the broker unblocked publishing")
         default:
             violation("connection method \(method) out of turn")

@@ -11,8 +11,6 @@ public enum AMQPFrame: Equatable, Sendable {
 
     /// The bytes a client sends first, before any frame.
     public static let protocolHeader: [UInt8] = Array("AMQP".utf8) + [0, 0, 9, 1]
-    /// The smallest frame size a peer may negotiate, and the size used before tuning.
-    public static let minimumFrameSize: UInt32 = 4096
     static let frameEnd: UInt8 = 0xCE
     /// Type octet, channel and size: what precedes the payload.
     static let headerLength = 7

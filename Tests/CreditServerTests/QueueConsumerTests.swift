@@ -22,16 +22,7 @@ final class ConsumerProcess: @unchecked Sendable {
         self.directory = try directory ?? TemporaryDirectory()
         let settings: [String: Any] = ["url": broker.url, "caller": "loan-service", "retryDelaysSeconds": [1], "prefetch": 8].merging(queue) { $1 }
         let path = try ServerProcess.writeConfiguration(in: self.directory, overrides: overrides.merging(["queue": settings]) { $1 })
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
-        process.arguments = ["consume", "--config", path]
-        let output = Pipe()
-        process.standardOutput = output
-        let logPath = self.directory.path("consumer.log")
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        process.standardError = log
-        try process.run()
+        let output = try ServerProcess.launch(process, ["consume", "--config", path], log: self.directory.path("consumer.log"))
         // Two lines, in either order: "listening on HOST:PORT" and "consuming loan.applied".
         var lines: [String] = []
         while lines.count < 2 {

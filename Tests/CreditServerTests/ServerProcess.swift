@@ -66,16 +66,7 @@ final class ServerProcess: @unchecked Sendable {
     init(directory: TemporaryDirectory? = nil, overrides: [String: Any] = [:], apiKeyOverrides: [String: Any] = [:]) throws {
         self.directory = try directory ?? TemporaryDirectory()
         _ = try Self.writeConfiguration(in: self.directory, overrides: overrides, apiKeyOverrides: apiKeyOverrides)
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
-        process.arguments = ["serve", "--config", self.directory.path("server.json")]
-        let output = Pipe()
-        process.standardOutput = output
-        let logPath = self.directory.path("server.log")
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        process.standardError = log
-        try process.run()
+        let output = try Self.launch(process, ["serve", "--config", self.directory.path("server.json")], log: self.directory.path("server.log"))
         // The first line on standard output is "listening on HOST:PORT".
         var line = Data()
         let deadline = Date().addingTimeInterval(30)
@@ -90,6 +81,21 @@ final class ServerProcess: @unchecked Sendable {
             throw ServerStartFailure(output: text)
         }
         self.port = port
+    }
+
+    /// Starts the built `credit` with `arguments`, its standard error appended to `log` (kept
+    /// across restarts); returns the pipe of its standard output.
+    static func launch(_ process: Process, _ arguments: [String], log logPath: String) throws -> Pipe {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("credit")
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        process.standardError = log
+        try process.run()
+        return output
     }
 
     struct ServerStartFailure: Error { var output: String }
